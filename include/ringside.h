@@ -172,10 +172,11 @@ struct rs_instrument {
 	char luld_tier;               /* ITCH '1','2' */
 	uint8_t reserved0;
 	uint32_t underlying_id;       /* options: underlying instrument id, 0 = none */
+	uint32_t reserved1;
 	int64_t strike_price;         /* options, 1e-9 units; RS_UNDEF_PRICE otherwise */
 	uint64_t expiration;          /* ns since epoch; RS_UNDEF_TS otherwise */
 	uint64_t ts_updated;          /* ts_event of the last update */
-	uint8_t reserved[24];
+	uint8_t reserved[32];
 };
 _Static_assert(sizeof(struct rs_instrument) == 128, "instrument slot payload is 128 bytes");
 
@@ -206,6 +207,7 @@ struct rs_bbo {
 	int64_t ofi;              /* cumulative order-flow imbalance, shares */
 	int32_t imbalance_ppm;    /* (bid - ask)/(bid + ask) over top N, parts per million */
 	uint32_t reserved2;
+	uint8_t reserved3[16];
 };
 _Static_assert(sizeof(struct rs_bbo) == 128, "BBO slot payload is 128 bytes");
 
@@ -229,6 +231,159 @@ _Static_assert(sizeof(struct rs_depth) == 32, "depth header is 32 bytes");
  * ====================================================================== */
 
 /* RS_CLIENT_API_BEGIN (declarations below are maintained with shm/) */
+
+/*
+ * An instance's segments have well-known names. Tables keyed by instrument
+ * ("instruments", "bbo", "depth") place instrument id `id` at home slot
+ * id % slots with linear probing; a slot's key is id + 1 (0 = empty).
+ */
+#define RS_SEGNAME_INSTRUMENTS "instruments" /* table of struct rs_instrument */
+#define RS_SEGNAME_BBO         "bbo"         /* table of struct rs_bbo */
+#define RS_SEGNAME_DEPTH       "depth"       /* table of struct rs_depth + levels */
+#define RS_SEGNAME_EVENTS      "events"      /* broadcast ring of struct rs_event */
+#define RS_SEGNAME_COUNTERS    "counters"    /* counters block */
+
+/* Record types carried in broadcast rings (rs_record_fn's `type`). */
+#define RS_REC_EVENT 1u /* struct rs_event */
+
+/* Opaque handles. All are process-local; none may be shared between
+ * threads without external locking (use one per thread). */
+struct rs_client; /* an attached instance */
+struct rs_sub;    /* one reader of one broadcast ring */
+struct rs_table;  /* one attached seqlocked table */
+struct rs_spsc;   /* the consumer side of one SPSC ring */
+
+/* Readable description of the calling thread's last error, with context,
+ * e.g. "instance 'demo': segment bbo: producer pid 4242 is dead". Valid
+ * until the thread's next failing call. Never NULL. */
+RS_API const char *rs_errmsg(void);
+
+struct rs_client_opts {
+	/* heartbeat age after which a live producer counts as wedged
+	 * (rs_client_check returns -ETIMEDOUT); 0 = 5 s */
+	uint64_t stale_ns;
+};
+
+/* Attach to the running instance `instance` (the name in ringsided's
+ * configuration). opts may be NULL. On success *out owns the attachment;
+ * release it with rs_client_close().
+ * Errors: -ENOENT no such instance, -EPROTONOSUPPORT layout version this
+ * library cannot read, -EBADMSG truncated or corrupt segment,
+ * -EOWNERDEAD the producer is dead, -ENOMEM. */
+RS_API int rs_client_open(struct rs_client **out, const char *instance,
+			  const struct rs_client_opts *opts);
+
+/* Detach everything opened through c (tables, subscriptions, rings) and
+ * free c. NULL is accepted. */
+RS_API void rs_client_close(struct rs_client *c);
+
+/* Producer health, cheap enough to call every few milliseconds (one
+ * kill(pid, 0) and a stat of the segment directory).
+ * Returns 0 alive, -EOWNERDEAD producer dead (killed or crashed),
+ * -ESHUTDOWN producer stopped cleanly, -ETIMEDOUT heartbeat stale,
+ * -ESTALE a newer generation of the instance exists: call
+ * rs_client_reattach(). */
+RS_API int rs_client_check(struct rs_client *c);
+
+/* Re-open every segment of c at the instance's newest generation.
+ * Handles obtained from c before stay valid and follow the new
+ * generation (subscriptions restart at the newest record).
+ * Errors as rs_client_open(). */
+RS_API int rs_client_reattach(struct rs_client *c);
+
+/* Generation number of the producer c is attached to. */
+RS_API uint32_t rs_client_generation(const struct rs_client *c);
+
+/* One segment of an instance (rs_client_segments). */
+struct rs_segment_info {
+	char name[32];
+	char kind[16];        /* "spsc", "vring", "bcast", "table", "counters", "raw" */
+	uint64_t size;        /* bytes */
+	uint32_t generation;
+	uint32_t pid;         /* producer */
+	bool huge;            /* backed by 2 MiB huge pages */
+	char producer[8];     /* "alive", "dead", "stale", "closed" */
+};
+
+/* Fill up to max entries describing the instance's segments; returns the
+ * number of segments (may exceed max) or -errno. */
+RS_API int rs_client_segments(struct rs_client *c, struct rs_segment_info *out, size_t max);
+
+/* ---- instrument-keyed tables ----------------------------------------- */
+
+/* Consistent copy of instrument `id`'s directory entry / top of book /
+ * depth. rs_client_depth copies the header and up to the levels that fit
+ * in out_len bytes (sizeof(struct rs_depth) + 2 * N * sizeof(struct
+ * rs_level) for N levels per side). Reads retry while the producer is
+ * writing the slot; they never return a torn record.
+ * Errors: -ENOENT unknown instrument, -ENODEV the instance has no such
+ * table, -EAGAIN the slot stayed busy (producer wedged mid-write). */
+RS_API int rs_client_instrument(struct rs_client *c, uint32_t id, struct rs_instrument *out);
+RS_API int rs_client_bbo(struct rs_client *c, uint32_t id, struct rs_bbo *out);
+RS_API int rs_client_depth(struct rs_client *c, uint32_t id, struct rs_depth *out, size_t out_len);
+
+/* Find an instrument by symbol (exact match, e.g. "AAPL"). Linear in the
+ * directory size: look up once, then use the id. -ENOENT if absent. */
+RS_API int rs_client_lookup(struct rs_client *c, const char *symbol, struct rs_instrument *out);
+
+/* ---- generic tables ---------------------------------------------------- */
+
+/* Attach the table segment `name`; the handle is owned by c. */
+RS_API int rs_client_table_open(struct rs_client *c, const char *name, struct rs_table **out);
+/* Number of slots and payload bytes per slot. */
+RS_API uint32_t rs_client_table_slots(const struct rs_table *t);
+RS_API uint32_t rs_client_table_payload(const struct rs_table *t);
+/* Consistent copy of slot `slot`: its key into *key (may be NULL) and
+ * min(len, payload) bytes into dst. Returns 0, -ENOENT (never written),
+ * -ERANGE (slot out of range), -EAGAIN (writer busy too long). */
+RS_API int rs_client_table_read(struct rs_table *t, uint32_t slot, uint64_t *key, void *dst,
+				size_t len);
+
+/* ---- broadcast rings --------------------------------------------------- */
+
+#define RS_START_NEWEST 0 /* only records published after the subscription */
+#define RS_START_OLDEST 1 /* the oldest record still in the ring */
+
+/* Called for each record. rec points into a private copy valid only
+ * during the call; it is never a torn or partially written record. */
+typedef void (*rs_record_fn)(void *arg, uint32_t type, const void *rec, uint32_t len);
+
+/* Subscribe to broadcast ring `name` (e.g. RS_SEGNAME_EVENTS). The handle
+ * is owned by c. A slow subscriber never slows the producer: if it falls
+ * more than the ring's capacity behind it is overrun (see poll). */
+RS_API int rs_client_sub_open(struct rs_client *c, const char *name, int start, struct rs_sub **out);
+
+/* Deliver up to limit records (limit <= 0: all available) to fn.
+ * Returns the number delivered (0 = nothing new), or -EOVERFLOW when the
+ * subscriber was overrun: records were lost; rs_errmsg() says how many,
+ * rs_client_sub_overruns() accumulates them, and the subscriber has been
+ * moved to the oldest valid record so the next poll continues. No system
+ * calls. */
+RS_API int rs_client_sub_poll(struct rs_sub *s, rs_record_fn fn, void *arg, int limit);
+/* Records lost to overruns so far. */
+RS_API uint64_t rs_client_sub_overruns(const struct rs_sub *s);
+/* Records delivered so far. */
+RS_API uint64_t rs_client_sub_delivered(const struct rs_sub *s);
+
+/* ---- SPSC rings -------------------------------------------------------- */
+
+/* Become THE consumer of SPSC ring `name` (64-byte struct rs_event
+ * records). At most one consumer may exist; the producer waits for it
+ * when the ring is full, so only attach rings configured for a client. */
+RS_API int rs_client_spsc_open(struct rs_client *c, const char *name, struct rs_spsc **out);
+typedef void (*rs_event_fn)(void *arg, const struct rs_event *ev);
+/* Deliver up to limit events (limit <= 0: all available); returns the
+ * number delivered. ev is valid only during the call. */
+RS_API int rs_client_spsc_poll(struct rs_spsc *s, rs_event_fn fn, void *arg, int limit);
+
+/* ---- counters ---------------------------------------------------------- */
+
+/* Called for each allocated counter; return non-zero to stop. */
+typedef int (*rs_counter_fn)(void *arg, uint32_t id, uint32_t type, const char *label,
+			     uint64_t value);
+/* Visit every counter of the instance; returns the number visited or
+ * -errno (-ENODEV: no counters segment). */
+RS_API int rs_client_counters(struct rs_client *c, rs_counter_fn fn, void *arg);
 
 #ifdef __cplusplus
 }

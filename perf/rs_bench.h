@@ -7,7 +7,9 @@
 #ifndef RS_BENCH_H
 #define RS_BENCH_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -35,15 +35,15 @@ run_suite() { # dir label-args...
 }
 
 echo "== build/: all tests"
-cfg=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRS_WERROR=ON)
+cfg=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRS_WERROR=ON -DRS_STRICT=ON)
 run_suite build || status=1
 
 if ((!quick)); then
 	echo "== build-asan/: ASan+UBSan"
-	cfg=(-DCMAKE_BUILD_TYPE=Debug -DRS_SANITIZE=address -DRS_FUZZ=OFF -DRS_DEBUG_INVARIANTS=ON)
+	cfg=(-DCMAKE_BUILD_TYPE=Debug -DRS_STRICT=ON -DRS_SANITIZE=address -DRS_FUZZ=OFF -DRS_DEBUG_INVARIANTS=ON)
 	run_suite build-asan -L 'unit|integration|realdata' -LE 'slow|nosan' || status=1
 	echo "== build-tsan/: TSan"
-	cfg=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRS_SANITIZE=thread -DRS_FUZZ=OFF)
+	cfg=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRS_STRICT=ON -DRS_SANITIZE=thread -DRS_FUZZ=OFF)
 	run_suite build-tsan -L tsan || status=1
 fi
 
