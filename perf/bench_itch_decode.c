@@ -1,0 +1,324 @@
+/*
+ * bench_itch_decode.c - decode-only ITCH 5.0 throughput, one core.
+ *
+ *   perf/run.sh itch-decode [FILE] [--msgs N] [--reps R]
+ *
+ * FILE is a NASDAQ day file (2-byte length prefixed messages, e.g. from
+ * `ringside gen`); without it a synthetic day file of N messages (default
+ * 50,000,000) is written to /tmp and deleted at the end. Its mix follows a
+ * NASDAQ day: adds 45 % (5 % with MPID), deletes 42 %, replaces 7 %,
+ * executions 3 % (1/6 with price), cancels 1.5 %, trades 1 %, plus a
+ * directory and system events; executions/cancels/deletes/replaces only
+ * refer to live orders.
+ *
+ * The file is mmap'ed with MAP_POPULATE and read once untimed (page cache,
+ * TLB warm), then decoded R times (default 5) with rs_itch_decode_fast()
+ * into a small reused event buffer; a checksum over the events keeps the
+ * work observable. Reports the median msg/s and ns/msg, and the same for
+ * the out-of-line rs_itch_decode() entry point.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/rs_itch.h"
+#include "dataplane/rs_itchfile.h"
+#include "rs_bench.h"
+
+/* ------------------------------------------------ synthetic day file */
+
+struct wbuf {
+	FILE *f;
+	uint8_t buf[1 << 20];
+	size_t n;
+};
+
+static void wmsg(struct wbuf *w, const uint8_t *m, size_t len)
+{
+	if (w->n + len + 2 > sizeof(w->buf)) {
+		fwrite(w->buf, 1, w->n, w->f);
+		w->n = 0;
+	}
+	w->buf[w->n] = (uint8_t)(len >> 8);
+	w->buf[w->n + 1] = (uint8_t)len;
+	memcpy(w->buf + w->n + 2, m, len);
+	w->n += 2 + len;
+}
+
+static void be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static size_t hdr(uint8_t *m, char t, uint16_t loc, uint64_t ts)
+{
+	m[0] = (uint8_t)t;
+	be(m + 1, loc, 2);
+	be(m + 3, 0, 2);
+	be(m + 5, ts, 6);
+	return 11;
+}
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static inline uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+#define NSYM 4096
+
+static int make_file(const char *path, uint64_t nmsgs)
+{
+	struct wbuf *w = calloc(1, sizeof(*w));
+	w->f = fopen(path, "wb");
+	if (!w->f) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		free(w);
+		return -1;
+	}
+	/* live orders: id, locate, price, shares, side */
+	size_t cap = 1 << 20, nlive = 0;
+	uint64_t *oid = malloc(cap * sizeof(*oid));
+	uint32_t *oinfo = malloc(cap * sizeof(*oinfo)); /* locate */
+	uint64_t next_id = 1, match = 1, ts = 4ull * 3600 * 1000000000ull;
+	uint8_t m[64];
+	uint64_t written = 0;
+	hdr(m, 'S', 0, ts);
+	m[11] = 'O';
+	wmsg(w, m, 12), written++;
+	for (uint32_t s = 1; s <= NSYM && written < nmsgs; s++) {
+		memset(m, ' ', sizeof(m));
+		hdr(m, 'R', (uint16_t)s, ts);
+		char sym[9];
+		snprintf(sym, sizeof(sym), "S%05u", s);
+		memcpy(m + 11, sym, strlen(sym));
+		m[19] = 'Q';
+		m[20] = 'N';
+		be(m + 21, 100, 4);
+		m[25] = 'N';
+		m[26] = 'C';
+		m[29] = 'P';
+		m[30] = 'N';
+		m[32] = '1';
+		m[33] = 'N';
+		be(m + 34, 0, 4);
+		m[38] = 'N';
+		wmsg(w, m, 39), written++;
+	}
+	while (written < nmsgs) {
+		ts += 1 + rnd() % 500;
+		uint64_t r = rnd() % 1000;
+		if (nlive < 1000 || r < 450 || nlive + 1 >= cap) {
+			if (nlive + 1 >= cap) { /* pool full: delete instead */
+				r = 500;
+				goto del;
+			}
+			uint16_t loc = (uint16_t)(1 + (rnd() % NSYM));
+			int mpid = rnd() % 20 == 0;
+			hdr(m, mpid ? 'F' : 'A', loc, ts);
+			be(m + 11, next_id, 8);
+			m[19] = rnd() & 1 ? 'B' : 'S';
+			be(m + 20, 100 * (1 + rnd() % 10), 4);
+			memcpy(m + 24, "SYMBOL  ", 8);
+			be(m + 32, 100000 + rnd() % 50000, 4);
+			if (mpid)
+				memcpy(m + 36, "MPID", 4);
+			wmsg(w, m, mpid ? 40 : 36), written++;
+			oid[nlive] = next_id++;
+			oinfo[nlive++] = loc;
+			continue;
+		}
+	del:;
+		size_t k = rnd() % nlive;
+		uint16_t loc = (uint16_t)oinfo[k];
+		if (r < 870) { /* delete */
+			hdr(m, 'D', loc, ts);
+			be(m + 11, oid[k], 8);
+			wmsg(w, m, 19), written++;
+			oid[k] = oid[--nlive];
+			oinfo[k] = oinfo[nlive];
+		} else if (r < 940) { /* replace */
+			hdr(m, 'U', loc, ts);
+			be(m + 11, oid[k], 8);
+			be(m + 19, next_id, 8);
+			be(m + 27, 100 * (1 + rnd() % 10), 4);
+			be(m + 31, 100000 + rnd() % 50000, 4);
+			wmsg(w, m, 35), written++;
+			oid[k] = next_id++;
+		} else if (r < 970) { /* execution (1/6 with price) */
+			int wp = rnd() % 6 == 0;
+			hdr(m, wp ? 'C' : 'E', loc, ts);
+			be(m + 11, oid[k], 8);
+			be(m + 19, 100, 4);
+			be(m + 23, match++, 8);
+			if (wp) {
+				m[31] = 'Y';
+				be(m + 32, 100000 + rnd() % 50000, 4);
+			}
+			wmsg(w, m, wp ? 36 : 31), written++;
+		} else if (r < 985) { /* partial cancel */
+			hdr(m, 'X', loc, ts);
+			be(m + 11, oid[k], 8);
+			be(m + 19, 100, 4);
+			wmsg(w, m, 23), written++;
+		} else { /* non-displayed trade */
+			hdr(m, 'P', loc, ts);
+			be(m + 11, 0, 8);
+			m[19] = 'B';
+			be(m + 20, 100, 4);
+			memcpy(m + 24, "SYMBOL  ", 8);
+			be(m + 32, 100000 + rnd() % 50000, 4);
+			be(m + 36, match++, 8);
+			wmsg(w, m, 44), written++;
+		}
+	}
+	fwrite(w->buf, 1, w->n, w->f);
+	int rc = fclose(w->f) ? -1 : 0;
+	free(oid);
+	free(oinfo);
+	free(w);
+	return rc;
+}
+
+/* ------------------------------------------------------------ decode */
+
+#define EVBUF 64 /* events per batch before the buffer is reused */
+
+struct result {
+	uint64_t msgs;
+	uint64_t events;
+	uint64_t sum;
+	uint64_t ns;
+	uint64_t cpu_ns; /* thread CPU time: excludes time descheduled */
+};
+
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct result run(const struct rs_itchfile *src, int fast)
+{
+	static struct rs_event ev[EVBUF + RS_ITCH_MAX_EVENTS];
+	struct rs_itch_dec d;
+	rs_itch_dec_init(&d, 1);
+	rs_itch_dec_set_date(&d, 2024, 1, 2);
+	struct rs_itchfile f = *src;
+	f.off = 0; /* not rs_itchfile_rewind(): keep f from escaping (registers) */
+	f.nmsgs = 0;
+	const uint8_t *m;
+	size_t len;
+	unsigned fill = 0;
+	uint64_t sum = 0;
+	uint64_t c0 = cpu_now_ns();
+	uint64_t t0 = rs_bench_now_ns();
+	if (fast) {
+		while (rs_itchfile_next(&f, &m, &len) > 0) {
+			fill += rs_itch_decode_fast(&d, m, len, f.nmsgs, 0, ev + fill);
+			if (fill >= EVBUF) {
+				sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size;
+				fill = 0;
+			}
+		}
+	} else {
+		while (rs_itchfile_next(&f, &m, &len) > 0) {
+			fill += rs_itch_decode(&d, m, len, f.nmsgs, 0, ev + fill);
+			if (fill >= EVBUF) {
+				sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size;
+				fill = 0;
+			}
+		}
+	}
+	uint64_t t1 = rs_bench_now_ns();
+	uint64_t c1 = cpu_now_ns();
+	struct result r = {f.nmsgs, d.c.events, sum + fill, t1 - t0, c1 - c0};
+	uint64_t rej = d.c.rejects[0] + d.c.rejects[1] + d.c.rejects[2];
+	if (rej)
+		fprintf(stderr, "bench: %" PRIu64 " messages rejected\n", rej);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = NULL;
+	uint64_t nmsgs = 50000000;
+	int reps = 5;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--msgs") && i + 1 < argc)
+			nmsgs = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: bench-itch-decode [FILE] [--msgs N] [--reps R]\n");
+			return 0;
+		} else
+			file = argv[i];
+	}
+	if (reps < 1 || reps > 50)
+		reps = 5;
+	char tmp[64] = "";
+	if (!file) {
+		snprintf(tmp, sizeof(tmp), "/tmp/rs-bench-itch-%d.itch", (int)getpid());
+		uint64_t t0 = rs_bench_now_ns();
+		if (make_file(tmp, nmsgs) < 0) {
+			unlink(tmp);
+			return 1;
+		}
+		printf("synthetic day file %s: %" PRIu64 " messages in %.1f s\n", tmp, nmsgs,
+		       (double)(rs_bench_now_ns() - t0) / 1e9);
+		file = tmp;
+	}
+	rs_bench_pin(1);
+	struct rs_itchfile f;
+	if (rs_itchfile_open(&f, file, 1) < 0) {
+		fprintf(stderr, "bench: cannot open %s\n", file);
+		if (*tmp)
+			unlink(tmp);
+		return 1;
+	}
+	/* untimed pass: page cache + TLB warm, count messages */
+	struct result warm = run(&f, 1);
+	printf("file %s: %zu bytes, %" PRIu64 " messages, %" PRIu64 " events\n", file, f.size, warm.msgs,
+	       warm.events);
+	double fast[50], slow[50], fcpu[50];
+	uint64_t sum = 0;
+	for (int i = 0; i < reps; i++) {
+		struct result r = run(&f, 1);
+		fast[i] = (double)r.msgs / ((double)r.ns / 1e9);
+		fcpu[i] = (double)r.msgs / ((double)r.cpu_ns / 1e9);
+		sum += r.sum;
+		printf("  rep %d inline  : %.1f M msg/s, %.2f ns/msg (wall); %.1f M msg/s on-CPU\n", i,
+		       fast[i] / 1e6, (double)r.ns / (double)r.msgs, fcpu[i] / 1e6);
+	}
+	for (int i = 0; i < reps; i++) {
+		struct result r = run(&f, 0);
+		slow[i] = (double)r.msgs / ((double)r.ns / 1e9);
+		sum += r.sum;
+		printf("  rep %d call    : %.1f M msg/s, %.2f ns/msg\n", i, slow[i] / 1e6, (double)r.ns / (double)r.msgs);
+	}
+	double mf = rs_bench_median(fast, reps), ms = rs_bench_median(slow, reps);
+	double mc = rs_bench_median(fcpu, reps);
+	printf("itch-decode: median %.1f M msg/s per core (inline fast path; %.1f M/s per CPU-second), "
+	       "%.1f M msg/s (rs_itch_decode call); goal 150 M msg/s; checksum %016" PRIx64 "\n",
+	       mf / 1e6, mc / 1e6, ms / 1e6, sum);
+	rs_itchfile_close(&f);
+	if (*tmp)
+		unlink(tmp);
+	rs_bench_result("msgs_per_sec", mf, "msg/s");
+	rs_bench_result("ns_per_msg", 1e9 / mf, "ns");
+	rs_bench_result("msgs_per_sec_call", ms, "msg/s");
+	rs_bench_result("msgs_per_cpu_sec", mc, "msg/s");
+	rs_bench_result("messages", (double)warm.msgs, "msg");
+	rs_bench_print_json("itch-decode");
+	return 0;
+}
