@@ -1,0 +1,10 @@
+# MBO book engine (dataplane/rs_book.c): unit tests with literal books, the
+# differential test against a simple reference book, real-data replays.
+rs_add_test(NAME test_book SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book.c
+            LIBS rs_dataplane LABELS unit)
+rs_add_test(NAME test_book_diff SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book_diff.c
+            LIBS rs_dataplane LABELS unit TIMEOUT 600)
+rs_add_test(NAME test_book_realdata SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book_realdata.c
+            LIBS rs_controlplane LABELS realdata)
+rs_add_test(NAME test_book_itch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book_itch.c
+            LIBS rs_controlplane LABELS unit)
