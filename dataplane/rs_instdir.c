@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shm/rs_err.h"
+#include "shm/rs_itable.h"
 #include "shm/rs_seqtab.h"
 
 int rs_instdir_init(struct rs_instdir *d, uint32_t capacity, uint16_t publisher_id)
@@ -53,11 +54,15 @@ static void rs_instdir__publish(struct rs_instdir *d, uint32_t id)
 {
 	if (!d->tab)
 		return;
-	if (id >= rs_seqtab_nslots(d->tab) || rs_seqtab_payload_size(d->tab) < sizeof(struct rs_instrument)) {
+	/* instrument-keyed table (shm/rs_itable.h): the layout every client
+	 * reads through rs_client_instrument(); dense ITCH locates land on
+	 * their home slot */
+	int64_t slot = rs_itable_claim(d->tab, id);
+	if (slot < 0) {
 		d->publish_dropped++;
 		return;
 	}
-	rs_seqtab_write(d->tab, id, id, &d->inst[id], sizeof(struct rs_instrument));
+	rs_seqtab_write(d->tab, (uint32_t)slot, rs_itable_key(id), &d->inst[id], sizeof(struct rs_instrument));
 	d->published++;
 }
 

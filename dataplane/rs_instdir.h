@@ -12,7 +12,7 @@
  * instrument_id = stock locate. Entries live in a local array indexed by
  * instrument id (allocated once at init; never after) and, when a table is
  * attached, every change is published into a seqlocked shared-memory table
- * (shm/rs_seqtab.h; slot = instrument id, key = instrument id, payload =
+ * (shm/rs_seqtab.h, instrument-keyed as in shm/rs_itable.h; payload =
  * struct rs_instrument) so that local clients read a consistent entry.
  *
  * Updates run on the decoding thread (handlers are short, no allocation, no
@@ -44,7 +44,7 @@ struct rs_instdir {
 	uint64_t participant_positions; /* L messages seen */
 	uint64_t out_of_range;       /* messages for ids >= capacity (ignored) */
 	uint64_t published;          /* seqtab writes */
-	uint64_t publish_dropped;    /* ids beyond the table's slots */
+	uint64_t publish_dropped;    /* not published: the table is full */
 	const struct rs_itch_dec *dec; /* for ts conversion (midnight), may be NULL */
 	struct rs_seqtab *tab;       /* publication target, may be NULL */
 };

@@ -8,6 +8,7 @@
 
 #include "dataplane/rs_instdir.h"
 #include "dataplane/rs_itch.h"
+#include "shm/rs_itable.h"
 #include "shm/rs_seqtab.h"
 
 static size_t hdr(uint8_t *p, char type, uint16_t loc, uint64_t ts)
@@ -161,20 +162,29 @@ Test(rs_instdir, published_to_seqtab)
 	cr_assert_eq(rs_instdir_attach_table(&dir, &t), 0);
 	cr_expect_eq(dir.published, 1);
 	directory(&d, 3, "SPY", 'Y', 'P', 100, 'N');
-	directory(&d, 40, "BEYOND", 'N', 'P', 100, 'N'); /* slot 40 >= 16 */
-	cr_expect_eq(dir.published, 2);
-	cr_expect_eq(dir.publish_dropped, 1);
+	directory(&d, 40, "BEYOND", 'N', 'P', 100, 'N'); /* home slot 40 % 16 = 8 */
+	directory(&d, 18, "COLLIDE", 'N', 'P', 100, 'N'); /* home slot 2 is taken: probes */
+	cr_expect_eq(dir.published, 4);
+	cr_expect_eq(dir.publish_dropped, 0);
 
+	/* the instrument-keyed layout clients read (shm/rs_itable.h):
+	 * key = id + 1 at home slot id % nslots, linear probing */
 	struct rs_instrument got;
 	uint64_t key;
 	cr_assert_eq(rs_seqtab_read(&t, 2, &got, sizeof(got), &key), 0);
-	cr_expect_eq(key, 2);
+	cr_expect_eq(key, 3);
 	cr_expect_str_eq(got.symbol, "AAPL");
 	cr_expect_eq(got.publisher_id, 9);
 	cr_assert_eq(rs_seqtab_read(&t, 3, &got, sizeof(got), &key), 0);
 	cr_expect_str_eq(got.symbol, "SPY");
 	cr_expect_eq(got.flags, RS_INSTF_ETP);
-	cr_expect_eq(rs_seqtab_read(&t, 4, &got, sizeof(got), &key), -ENOENT);
+	cr_assert_eq(rs_itable_find(&t, 40), 8);
+	cr_assert_eq(rs_itable_find(&t, 18), 4, "2 and 3 taken: first free slot after home");
+	cr_assert_eq(rs_seqtab_read(&t, 4, &got, sizeof(got), &key), 0);
+	cr_expect_str_eq(got.symbol, "COLLIDE");
+	cr_assert_eq(rs_itable_find(&t, 2), 2);
+	cr_assert_eq(rs_itable_find(&t, 5), -ENOENT);
+	cr_expect_eq(rs_seqtab_read(&t, 5, &got, sizeof(got), &key), -ENOENT);
 	/* an update is republished */
 	uint8_t m[64];
 	hdr(m, 'H', 3, 5000);
