@@ -32,8 +32,6 @@
 #include <zstd.h>
 
 #include "controlplane/rs_dbnfile.h"
-/* rs_bench.h defines _GNU_SOURCE unguarded; the build passes -D_GNU_SOURCE. */
-#undef _GNU_SOURCE
 #include "rs_bench.h"
 #include "shm/rs_err.h"
 

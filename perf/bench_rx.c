@@ -17,8 +17,6 @@
  * kernel's veth/softirq work runs on the SENDER's core, so for the kernel
  * paths the sender, not the receiver, is usually the bound.
  */
-/* rs_bench.h defines _GNU_SOURCE itself; the build passes -D_GNU_SOURCE too */
-#undef _GNU_SOURCE
 #include "rs_bench.h"
 
 #include <pthread.h>

@@ -289,3 +289,27 @@ Test(rs_shm, hugemem_private)
 	rs_hugemem_free(&m);
 	cr_assert_eq(hp_read("nr_hugepages"), before);
 }
+
+/* Segments readable only by the configured group: file mode and group are
+ * applied to the segment and its instance directory. */
+Test(rs_shm, mode_and_group)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give files to another group");
+	struct rs_shm_seg *w;
+	struct rs_shm_opts o = opts("grp", RS_SEG_RAW, 64);
+	o.mode = 0640;
+	o.gid = 1; /* 'daemon' on Debian: any group other than root's */
+	cr_assert_eq(rs_shm_create(&w, &o), 0, "%s", rs_err_msg());
+	struct stat st;
+	cr_assert_eq(stat(w->path, &st), 0);
+	cr_assert_eq(st.st_gid, 1);
+	cr_assert_eq(st.st_mode & 0777, 0640);
+	char dir[300];
+	snprintf(dir, sizeof(dir), "%s", w->path);
+	*strrchr(dir, '/') = 0;
+	cr_assert_eq(stat(dir, &st), 0);
+	cr_assert_eq(st.st_gid, 1);
+	cr_assert_eq(st.st_mode & 0777, 0750, "group may enter, others may not: %o", st.st_mode & 0777);
+	rs_shm_close(w);
+}
