@@ -49,7 +49,9 @@ static void usage(FILE *f)
 		"                        (F_LAST) instead of only at the end\n"
 		"  -s, --symbol S        only instrument S (symbol, or numeric instrument id)\n"
 		"  -b, --lobster-book F  LOBSTER orderbook file: seed the initial book from its\n"
-		"                        first row minus the first message's effect\n"
+		"                        first row minus the first message's effect, and take\n"
+		"                        levels that come back into its N-level window from it\n"
+		"                        (message_N files omit messages beyond the window)\n"
 		"  -h, --help            this help\n"
 		"Exit: 0 ok, 64 usage, 65 bad data, 66 cannot open, 70 internal.\n");
 }
@@ -274,9 +276,12 @@ static int run_lobster(struct bk *k, const char *path, const char *bookpath)
 	struct rs_lobster_msg msg;
 	int rc = rs_lobster_next_msg(&lf, &msg);
 	int ret = RS_EX_OK;
+	struct rs_lobster_file bf = {0};
+	struct rs_lobster_row *row = NULL;
+	int64_t bound[2];
+	uint64_t synced = 0;
 	if (rc > 0 && bookpath) {
-		struct rs_lobster_file bf;
-		struct rs_lobster_row *row = malloc(sizeof(*row));
+		row = malloc(sizeof(*row));
 		if (!row || rs_lobster_open(&bf, bookpath)) {
 			fprintf(stderr, "ringside book: %s\n", row ? rs_err_msg() : "out of memory");
 			free(row);
@@ -288,14 +293,10 @@ static int run_lobster(struct bk *k, const char *path, const char *bookpath)
 			fprintf(stderr, "ringside book: %s: %s\n", bookpath,
 				r2 == 0 ? "empty orderbook file" : rs_err_msg());
 			ret = RS_EX_DATAERR;
+			goto out;
 		}
-		rs_lobster_close(&bf);
-		free(row);
+		rs_lobster_window(row, bound);
 		rs_book_publish(k->b, NULL, NULL);
-		if (ret) {
-			rs_lobster_close(&lf);
-			return ret;
-		}
 	}
 	uint64_t redirected = 0, bad = 0;
 	uint32_t seq = 0;
@@ -308,14 +309,40 @@ static int run_lobster(struct bk *k, const char *path, const char *bookpath)
 			redirected += (uint64_t)rs_lobster_fixup(k->b, &ev[i]);
 			apply(k, &ev[i]);
 		}
+		/* keep in step with the orderbook file: levels that come back into
+		 * its window are taken from it (see rs_lobster.h) */
+		if (row) {
+			int r2 = seq == 1 ? 1 : rs_lobster_next_row(&bf, row);
+			if (r2 <= 0) {
+				fprintf(stderr, "ringside book: %s: %s at message %u\n", bookpath,
+					r2 == 0 ? "fewer rows than messages" : rs_err_msg(), seq);
+				ret = RS_EX_DATAERR;
+				goto out;
+			}
+			rs_lobster_narrow(row, bound);
+			int sr = rs_lobster_sync_row(k->b, iid, row, bound);
+			if (sr < 0) {
+				fprintf(stderr, "ringside book: %s\n", rs_err_msg());
+				ret = RS_EX_DATAERR;
+				goto out;
+			}
+			synced += (uint64_t)sr;
+		}
 		rs_book_publish(k->b, NULL, NULL);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "ringside book: %s: %s\n", path, rs_err_msg());
 		ret = RS_EX_DATAERR;
 	}
-	fprintf(stderr, "lobster: %u messages, %" PRIu64 " redirected to seed levels, %" PRIu64 " invalid\n",
-		seq, redirected, bad);
+	fprintf(stderr,
+		"lobster: %u messages, %" PRIu64 " redirected to seed levels, %" PRIu64
+		" levels synchronised from the orderbook file, %" PRIu64 " invalid\n",
+		seq, redirected, synced, bad);
+out:
+	if (row) {
+		rs_lobster_close(&bf);
+		free(row);
+	}
 	rs_lobster_close(&lf);
 	return ret;
 }

@@ -1,5 +1,6 @@
 /* rs_lobster.c - LOBSTER message/orderbook files. See rs_lobster.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -407,4 +408,74 @@ int rs_lobster_sync_level(struct rs_book *b, uint32_t iid, int side, int64_t pri
 			return RS_ERR_SET(-ENOSPC, "sync of level %lld rejected", (long long)price);
 		applied++;
 	}
+}
+
+/* Window edge of a side: the worst shown price when all N levels are
+ * shown, else everything (RS_UNDEF_PRICE). */
+static int64_t edge_of(const int64_t *px, unsigned n)
+{
+	return n && px[n - 1] != RS_UNDEF_PRICE ? px[n - 1] : RS_UNDEF_PRICE;
+}
+
+void rs_lobster_window(const struct rs_lobster_row *row, int64_t bound[2])
+{
+	bound[0] = edge_of(row->bid_px, row->nlevels);
+	bound[1] = edge_of(row->ask_px, row->nlevels);
+}
+
+void rs_lobster_narrow(const struct rs_lobster_row *row, int64_t bound[2])
+{
+	int64_t e0 = edge_of(row->bid_px, row->nlevels), e1 = edge_of(row->ask_px, row->nlevels);
+	if (e0 != RS_UNDEF_PRICE && (bound[0] == RS_UNDEF_PRICE || e0 > bound[0]))
+		bound[0] = e0;
+	if (e1 != RS_UNDEF_PRICE && (bound[1] == RS_UNDEF_PRICE || e1 < bound[1]))
+		bound[1] = e1;
+}
+
+static bool beyond(int side, int64_t p, int64_t bound)
+{
+	return bound != RS_UNDEF_PRICE && (side ? p > bound : p < bound);
+}
+
+int rs_lobster_sync_row(struct rs_book *b, uint32_t iid, const struct rs_lobster_row *row,
+			int64_t bound[2])
+{
+	int idx = rs_book_find(b, iid);
+	int changed = 0;
+	for (int side = 0; side < 2; side++) {
+		const int64_t *vpx = side ? row->ask_px : row->bid_px;
+		const int64_t *vsz = side ? row->ask_sz : row->bid_sz;
+		int64_t edge = edge_of(vpx, row->nlevels);
+		/* our levels in (bound, edge] that the row does not show: gone */
+		if (idx >= 0) {
+			struct rs_level ours[RS_LOBSTER_MAX_LEVELS];
+			unsigned n = rs_book_levels(b, (uint32_t)idx, side, ours, row->nlevels);
+			for (unsigned l = 0; l < n; l++) {
+				int64_t p = ours[l].price;
+				bool in_window = edge == RS_UNDEF_PRICE || !beyond(side, p, edge);
+				if (!beyond(side, p, bound[side]) || !in_window)
+					continue;
+				bool shown = false;
+				for (unsigned v = 0; v < row->nlevels; v++)
+					shown |= vpx[v] == p;
+				if (!shown) {
+					int r = rs_lobster_sync_level(b, iid, side, p, 0);
+					if (r < 0)
+						return r;
+					changed += r > 0;
+				}
+			}
+		}
+		for (unsigned v = 0; v < row->nlevels && vpx[v] != RS_UNDEF_PRICE; v++) {
+			if (!beyond(side, vpx[v], bound[side]))
+				continue;
+			int r = rs_lobster_sync_level(b, iid, side, vpx[v], (uint64_t)vsz[v]);
+			if (r < 0)
+				return r;
+			changed += r > 0;
+			idx = rs_book_find(b, iid);
+		}
+		bound[side] = edge;
+	}
+	return changed;
 }

@@ -117,4 +117,23 @@ int rs_lobster_fixup(const struct rs_book *b, struct rs_event *ev);
 int rs_lobster_sync_level(struct rs_book *b, uint32_t instrument_id, int side, int64_t price,
 			  uint64_t size);
 
+/* Keep a replay in step with an orderbook file that shows only N levels
+ * (and a *_message_N file that omits messages touching only deeper levels).
+ * bound[0]/bound[1] (bid/ask, 1e-9 units; RS_UNDEF_PRICE = whole side) is
+ * the known range: prices at or better than it have stayed inside the
+ * visible window since they were last synchronised. Call after applying
+ * message i with row i:
+ *   rs_lobster_narrow(row, bound)   - the row's window narrows the range;
+ *                                     compare inside `bound` now, then
+ *   rs_lobster_sync_row(b, iid, row, bound) - levels that came (back) into
+ *                                     view beyond the bound are set from the
+ *                                     row, and the bound becomes the row's
+ *                                     window edge.
+ * Start with bound = the first row's window edge (after rs_lobster_seed).
+ * sync returns the number of levels changed or a negative errno. */
+void rs_lobster_window(const struct rs_lobster_row *row, int64_t bound[2]);
+void rs_lobster_narrow(const struct rs_lobster_row *row, int64_t bound[2]);
+int rs_lobster_sync_row(struct rs_book *b, uint32_t instrument_id, const struct rs_lobster_row *row,
+			int64_t bound[2]);
+
 #endif

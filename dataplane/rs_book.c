@@ -12,7 +12,6 @@
 #include "shm/rs_seqtab.h"
 
 /* Ladder size classes: capacity 8 << cls entries. */
-#define LAD_MIN_SHIFT 3
 #define LAD_NCLS 24
 /* Linear scan from the touch before switching to binary search (levels).
  * RS_BOOK_SEARCH_BINARY=1 selects pure binary search (for measurement). */
@@ -740,8 +739,12 @@ static inline __attribute__((always_inline)) void stage_a(const struct rs_book *
 {
 	uint32_t iid = e->mbo.hd.instrument_id;
 	ph->h = ohash(e->mbo.order_id, iid);
-	if (has_order_ref(e))
-		__builtin_prefetch(&b->oh[ph->h & b->ohmask]);
+	if (has_order_ref(e)) {
+		uint64_t i = ph->h & b->ohmask;
+		__builtin_prefetch(&b->oh[i]);
+		if ((i & 3) == 3) /* last slot of its line: probes and deletes read on */
+			__builtin_prefetch(&b->oh[(i + 1) & b->ohmask]);
+	}
 	if (iid < DMAP_N)
 		__builtin_prefetch(&b->dmap[iid]);
 	else
@@ -784,6 +787,11 @@ static inline __attribute__((always_inline)) void stage_c(const struct rs_book *
 			__builtin_prefetch(&b->orders[o->prev], 1);
 		if (o->next < b->cfg.max_orders)
 			__builtin_prefetch(&b->orders[o->next], 1);
+		if (ph->idx < b->ninst) { /* an emptied level leaves the ladder */
+			const struct rs_book_side *sd = &b->insts[ph->idx].side[o->side & 1];
+			if (sd->n)
+				__builtin_prefetch(&sd->lad[sd->n - 1], 1);
+		}
 	} else if (e->mbo.action == RS_ACTION_ADD && ph->idx < b->ninst) {
 		const struct rs_book_inst *in = &b->insts[ph->idx];
 		int s = e->mbo.side == RS_SIDE_ASK;

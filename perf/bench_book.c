@@ -25,8 +25,7 @@
 #include "dataplane/rs_book.h"
 #include "dataplane/rs_itch.h"
 #include "dataplane/rs_itchfile.h"
-/* rs_bench.h defines _GNU_SOURCE itself (the build passes -D_GNU_SOURCE) */
-#undef _GNU_SOURCE
+
 #include "rs_bench.h"
 #include "shm/rs_err.h"
 

@@ -151,42 +151,6 @@ static unsigned cmp_side(const char *what, unsigned row, const int64_t *vpx, con
 	return compared;
 }
 
-/* Synchronise side's levels in the window beyond the known bound with the
- * row; returns the new bound (the window edge). */
-static int64_t sync_side(struct rs_book *b, uint32_t iid, int side, const int64_t *vpx,
-			 const int64_t *vsz, int64_t bound, unsigned *synced)
-{
-	int64_t edge = vpx[9]; /* RS_UNDEF_PRICE: fewer than 10 levels, all visible */
-	bool beyond_bound;
-	/* our levels in (bound, edge] that the vendor does not show: remove */
-	struct rs_level ours[10];
-	unsigned n = rs_book_levels(b, 0, side, ours, 10);
-	for (unsigned l = 0; l < n; l++) {
-		int64_t p = ours[l].price;
-		beyond_bound = bound != RS_UNDEF_PRICE && (side ? p > bound : p < bound);
-		bool in_window = edge == RS_UNDEF_PRICE || (side ? p <= edge : p >= edge);
-		if (!beyond_bound || !in_window)
-			continue;
-		bool shown = false;
-		for (unsigned v = 0; v < 10; v++)
-			shown |= vpx[v] == p;
-		if (!shown) {
-			cr_assert_geq(rs_lobster_sync_level(b, iid, side, p, 0), 0, "%s", rs_err_msg());
-			(*synced)++;
-		}
-	}
-	for (unsigned v = 0; v < 10 && vpx[v] != RS_UNDEF_PRICE; v++) {
-		int64_t p = vpx[v];
-		beyond_bound = bound != RS_UNDEF_PRICE && (side ? p > bound : p < bound);
-		if (beyond_bound) {
-			int r = rs_lobster_sync_level(b, iid, side, p, (uint64_t)vsz[v]);
-			cr_assert_geq(r, 0, "%s", rs_err_msg());
-			*synced += r > 0;
-		}
-	}
-	return edge;
-}
-
 Test(book_realdata, lobster_aapl_999_events_equal_vendor_rows)
 {
 	RS_TEST_NEED_DATA(msg_path, LOB_MSG);
@@ -205,7 +169,8 @@ Test(book_realdata, lobster_aapl_999_events_equal_vendor_rows)
 	int seeded = rs_lobster_seed(b, iid, &row, &msg);
 	cr_assert_gt(seeded, 0, "%s", rs_err_msg());
 	/* known: everything up to the first row's window edge */
-	int64_t bound[2] = {row.bid_px[9], row.ask_px[9]};
+	int64_t bound[2];
+	rs_lobster_window(&row, bound);
 
 	unsigned rows = 0, lv_compared = 0, redirected = 0, unknown_deep = 0, synced = 0;
 	int rc = 1;
@@ -229,18 +194,15 @@ Test(book_realdata, lobster_aapl_999_events_equal_vendor_rows)
 				unknown_deep++;
 			}
 		}
-		/* narrow the bound to this row's window */
-		if (row.bid_px[9] != RS_UNDEF_PRICE && bound[0] != RS_UNDEF_PRICE && row.bid_px[9] > bound[0])
-			bound[0] = row.bid_px[9];
-		if (row.ask_px[9] != RS_UNDEF_PRICE && bound[1] != RS_UNDEF_PRICE && row.ask_px[9] < bound[1])
-			bound[1] = row.ask_px[9];
+		rs_lobster_narrow(&row, bound); /* this row's window */
 		struct rs_level ours[2][10];
 		unsigned nb = rs_book_levels(b, 0, 0, ours[0], 10);
 		unsigned na = rs_book_levels(b, 0, 1, ours[1], 10);
 		lv_compared += cmp_side("bid", rows + 1, row.bid_px, row.bid_sz, ours[0], nb, 0, bound[0]);
 		lv_compared += cmp_side("ask", rows + 1, row.ask_px, row.ask_sz, ours[1], na, 1, bound[1]);
-		bound[0] = sync_side(b, iid, 0, row.bid_px, row.bid_sz, bound[0], &synced);
-		bound[1] = sync_side(b, iid, 1, row.ask_px, row.ask_sz, bound[1], &synced);
+		int sr = rs_lobster_sync_row(b, iid, &row, bound);
+		cr_assert_geq(sr, 0, "%s", rs_err_msg());
+		synced += (unsigned)sr;
 		char m[256];
 		cr_assert_eq(rs_book_check_all(b, m, sizeof(m)), 0, "%s", m);
 		rows++;
