@@ -125,6 +125,23 @@ static inline void rs__drv_ctr_add(uint64_t *c, uint64_t v)
 	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
+/* End of an rx burst: fold the burst's local tallies into the counters
+ * (one store per non-zero tally, not one per packet). */
+static inline void rs__drv_ctr_burst(struct rs_drv_counters *ctr, unsigned n, uint64_t bytes,
+				     uint64_t filtered, uint64_t errors, uint64_t trunc)
+{
+	if (n) {
+		rs__drv_ctr_add(&ctr->packets, n);
+		rs__drv_ctr_add(&ctr->bytes, bytes);
+	}
+	if (filtered)
+		rs__drv_ctr_add(&ctr->filtered, filtered);
+	if (errors) {
+		rs__drv_ctr_add(&ctr->errors, errors);
+		rs__drv_ctr_add(&ctr->truncated, trunc);
+	}
+}
+
 /* Parse results that are someone else's traffic (counted as filtered),
  * not malformed frames (counted as errors). */
 static inline bool rs__drv_pkt_foreign(enum rs_pkt_err e)

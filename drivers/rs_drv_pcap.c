@@ -256,16 +256,7 @@ static unsigned rs_drv_pcap_rx_burst(struct rs_drv *drv, struct rs_drv_pkt *pkts
 		o->reserved = 0;
 		bytes += u.payload_len;
 	}
-	if (n) {
-		rs__drv_ctr_add(&ctr->packets, n);
-		rs__drv_ctr_add(&ctr->bytes, bytes);
-	}
-	if (filtered)
-		rs__drv_ctr_add(&ctr->filtered, filtered);
-	if (errors) {
-		rs__drv_ctr_add(&ctr->errors, errors);
-		rs__drv_ctr_add(&ctr->truncated, trunc);
-	}
+	rs__drv_ctr_burst(ctr, n, bytes, filtered, errors, trunc);
 	return n;
 }
 

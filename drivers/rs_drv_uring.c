@@ -384,16 +384,7 @@ static unsigned rs_drv_uring_rx_burst(struct rs_drv *drv, struct rs_drv_pkt *pkt
 	u->bufs_out += n;
 	if (nadd)
 		io_uring_buf_ring_advance(u->br, nadd);
-	if (n) {
-		rs__drv_ctr_add(&ctr->packets, n);
-		rs__drv_ctr_add(&ctr->bytes, bytes);
-	}
-	if (filtered)
-		rs__drv_ctr_add(&ctr->filtered, filtered);
-	if (errors) {
-		rs__drv_ctr_add(&ctr->errors, errors);
-		rs__drv_ctr_add(&ctr->truncated, trunc);
-	}
+	rs__drv_ctr_burst(ctr, n, bytes, filtered, errors, trunc);
 	return n;
 }
 
