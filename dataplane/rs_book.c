@@ -19,11 +19,6 @@
 #define RS_BOOK_SEARCH_BINARY 0
 #endif
 #define LAD_LINEAR 16
-/* Burst prefetch distances (records ahead), see rs_book_apply_burst(). */
-#define PF_A 12
-#define PF_B 7
-#define PF_C 3
-#define PF_RING 16
 /* struct rs_book_inst.dirty: the book changed since the last boundary
  * (publish), and a best level changed too (recompute the BBO, crossed). */
 #define DIRTY_BOOK 1u
@@ -53,6 +48,7 @@ struct rs_book {
 	uint32_t ofree;              /* free-list head */
 	struct rs_book_oslot *oh;
 	uint64_t ohmask;
+	unsigned ohshift;            /* 64 - log2(slots): ohash() keeps the top bits */
 
 	struct rs_book_level *levels;
 	uint32_t lfree;
@@ -99,22 +95,31 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-/* Order-id slot: a full murmur3 mix of (order_id, instrument_id), so dense
- * (ITCH), sparse 64-bit (CME, Databento) and per-instrument overlapping id
- * spaces all spread evenly. RS_BOOK_HASH_FOLD=1 selects a locality-keeping
- * fold instead (low id bits used as they are: neighbouring ids share cache
- * lines) - measured in dataplane/README.md: no gain with burst prefetching,
- * and it clusters badly when several instruments reuse the same ids. */
+/* Order-id home slot of (order_id, instrument_id). Multiplicative
+ * (Fibonacci) hashing: the instrument is folded in with one multiply, the
+ * high half folded onto the low half (sparse 64-bit CME/Databento ids that
+ * differ only in high bits), then one multiply and the TOP log2(slots)
+ * bits are the slot. Dense ITCH ids land a golden-ratio step apart (no
+ * clustering), instruments reusing the same ids are offset by a
+ * pseudo-random constant each. ~7 instructions instead of the ~15 of the
+ * murmur3 fmix64 used before (test_book_diff, whose instruments reuse ids,
+ * runs as fast as with fmix64: no clustering). RS_BOOK_HASH_FOLD=1
+ * selects a locality-keeping fold instead (low id bits used as they are:
+ * neighbouring ids share cache lines) - measured in dataplane/README.md:
+ * no gain with burst prefetching, and it clusters badly when several
+ * instruments reuse the same ids. */
 #ifndef RS_BOOK_HASH_FOLD
 #define RS_BOOK_HASH_FOLD 0
 #endif
-static inline uint64_t ohash(uint64_t id, uint32_t iid)
+static inline uint64_t ohash(const struct rs_book *b, uint64_t id, uint32_t iid)
 {
 #if RS_BOOK_HASH_FOLD
 	(void)iid;
-	return id ^ (id >> 23) ^ (id >> 46);
+	return (id ^ (id >> 23) ^ (id >> 46)) & b->ohmask;
 #else
-	return mix64(id ^ ((uint64_t)iid * 0x9E3779B97F4A7C15ULL));
+	uint64_t x = id ^ ((uint64_t)iid * 0x9E3779B97F4A7C15ULL);
+	x ^= x >> 32;
+	return (x * 0xD6E8FEB86659FD93ULL) >> b->ohshift;
 #endif
 }
 
@@ -133,12 +138,13 @@ static inline uint32_t lad_cap(const struct rs_book_side *s)
 	return s->lad ? (uint32_t)8 << s->cls : 0;
 }
 
-/* Order-id lookup: returns the order index or RS_BOOK_NIL; *pos = the slot
- * holding it, or the empty slot where it would be inserted. */
+/* Order-id lookup from its home slot h = ohash(): returns the order index
+ * or RS_BOOK_NIL; *pos = the slot holding it, or the empty slot where it
+ * would be inserted. */
 static inline uint32_t oh_find_h(const struct rs_book *b, uint64_t h, uint64_t id, uint32_t iid,
 				 uint64_t *pos)
 {
-	uint64_t i = h & b->ohmask;
+	uint64_t i = h;
 	for (;;) {
 		const struct rs_book_oslot *s = &b->oh[i];
 		if (!s->oidx1) {
@@ -155,7 +161,7 @@ static inline uint32_t oh_find_h(const struct rs_book *b, uint64_t h, uint64_t i
 
 static inline uint32_t oh_find(const struct rs_book *b, uint64_t id, uint32_t iid, uint64_t *pos)
 {
-	return oh_find_h(b, ohash(id, iid), id, iid, pos);
+	return oh_find_h(b, ohash(b, id, iid), id, iid, pos);
 }
 
 /* Backward-shift deletion keeps probe sequences gap-free without tombstones. */
@@ -167,7 +173,7 @@ static inline void oh_erase(struct rs_book *b, uint64_t i)
 		struct rs_book_oslot *s = &b->oh[j];
 		if (!s->oidx1)
 			break;
-		uint64_t k = ohash(s->order_id, s->inst) & m;
+		uint64_t k = ohash(b, s->order_id, s->inst);
 		/* move s into the hole at i unless its home k lies cyclically in (i, j] */
 		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (!stay) {
@@ -418,7 +424,9 @@ static __attribute__((noinline, cold)) void q(struct rs_book *b, struct rs_book_
 	b->st.rejected++;
 }
 
-/* Fill the fields an INCOMPLETE (ITCH) record left undefined. */
+/* Fill the fields an INCOMPLETE (ITCH) record left undefined. (Branches,
+ * not selects: they are predictable on a feed, and the select version
+ * measured more instructions.) */
 static inline __attribute__((always_inline)) void complete(struct rs_event *ev, const struct rs_book_order *o)
 {
 	if (ev->mbo.price == RS_UNDEF_PRICE)
@@ -434,39 +442,45 @@ static inline __attribute__((always_inline)) void do_add(struct rs_book *b, stru
 								 struct rs_event *ev, uint64_t h)
 {
 	struct rs_mbo *m = &ev->mbo;
-	int side = side_of(m->side);
-	if (side < 0 && (ev->rs_flags & RS_EVF_REPLACE) && b->del_side != 0xff &&
-	    b->del_iid == m->hd.instrument_id) {
-		side = b->del_side;
-		m->side = side ? RS_SIDE_ASK : RS_SIDE_BID;
-	}
-	if (ev->rs_flags & RS_EVF_REPLACE)
+	uint32_t f = ev->rs_flags;
+	uint32_t iid = m->hd.instrument_id;
+	char sd = m->side;
+	int side = sd == RS_SIDE_ASK ? 1 : sd == RS_SIDE_BID ? 0 : -1;
+	if (__builtin_expect(f & RS_EVF_REPLACE, 0)) {
+		if (side < 0 && b->del_side != 0xff && b->del_iid == iid) {
+			side = b->del_side;
+			m->side = side ? RS_SIDE_ASK : RS_SIDE_BID;
+		}
 		b->del_side = 0xff; /* consumed */
-	ev->rs_flags &= ~RS_EVF_INCOMPLETE;
+	}
+	ev->rs_flags = f & ~RS_EVF_INCOMPLETE;
+	int64_t price = m->price;
+	uint32_t size = m->size;
+	/* in order of precedence; never taken on a sane feed (predicted) */
 	if (side < 0)
 		return q(b, in, ev, RS_BOOK_Q_BAD_SIDE);
-	if (m->size == 0 || m->size == RS_SIZE_ALL || (int32_t)m->size < 0)
+	if ((int32_t)size <= 0) /* 0, RS_SIZE_ALL, negative */
 		return q(b, in, ev, RS_BOOK_Q_BAD_SIZE);
-	if (m->price == RS_UNDEF_PRICE || m->price == INT64_MIN)
+	if (price == RS_UNDEF_PRICE || price == INT64_MIN)
 		return q(b, in, ev, RS_BOOK_Q_BAD_PRICE);
 	if (m->flags & RS_F_TOB)
 		return q(b, in, ev, RS_BOOK_Q_BAD_ACTION);
-	if (in->tick_size > 0 && m->price % in->tick_size)
+	if (in->tick_size > 0 && price % in->tick_size)
 		in->q[RS_BOOK_Q_OFF_TICK]++; /* reported, still applied */
 	uint64_t slot;
-	if (oh_find_h(b, h, m->order_id, m->hd.instrument_id, &slot) != RS_BOOK_NIL)
+	if (oh_find_h(b, h, m->order_id, iid, &slot) != RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_DUP_ADD);
-	if (b->ofree == RS_BOOK_NIL)
+	uint32_t oi = b->ofree;
+	if (oi == RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_CAPACITY);
-	uint32_t li = level_get(b, in, side, m->price);
+	uint32_t li = level_get(b, in, side, price);
 	if (li == RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_CAPACITY);
-	uint32_t oi = b->ofree;
 	struct rs_book_order *o = &b->orders[oi];
 	b->ofree = o->next;
 	o->order_id = m->order_id;
-	o->price = m->price;
-	o->size = m->size;
+	o->price = price;
+	o->size = size;
 	o->inst = (uint32_t)(in - b->insts);
 	o->side = (uint8_t)side;
 	o->flags = 0;
@@ -474,9 +488,10 @@ static inline __attribute__((always_inline)) void do_add(struct rs_book *b, stru
 	o->ts_recv = m->ts_recv;
 	in->dirty |= li == in->top[side] ? DIRTY_TOP : DIRTY_BOOK;
 	fifo_push(b, &b->levels[li], li, oi);
-	b->oh[slot].order_id = m->order_id;
-	b->oh[slot].inst = m->hd.instrument_id;
-	b->oh[slot].oidx1 = oi + 1;
+	struct rs_book_oslot *os = &b->oh[slot];
+	os->order_id = m->order_id;
+	os->inst = iid;
+	os->oidx1 = oi + 1;
 	in->norders++;
 	if (++b->st.orders_live > b->st.orders_peak)
 		b->st.orders_peak = b->st.orders_live;
@@ -486,28 +501,33 @@ static inline __attribute__((always_inline)) void do_cancel(struct rs_book *b, s
 								    struct rs_event *ev, uint64_t h)
 {
 	struct rs_mbo *m = &ev->mbo;
+	uint32_t iid = m->hd.instrument_id;
 	uint64_t slot;
-	uint32_t oi = oh_find_h(b, h, m->order_id, m->hd.instrument_id, &slot);
+	uint32_t oi = oh_find_h(b, h, m->order_id, iid, &slot);
 	if (oi == RS_BOOK_NIL) {
 		b->del_side = 0xff; /* a replace's 'A' must not take a stale side */
 		return q(b, in, ev, RS_BOOK_Q_UNKNOWN_ID);
 	}
 	struct rs_book_order *o = &b->orders[oi];
-	bool all = (ev->rs_flags & RS_EVF_DELETE) || m->size == RS_SIZE_ALL;
-	if (ev->rs_flags & RS_EVF_DELETE) {
-		b->del_iid = m->hd.instrument_id;
+	uint32_t f = ev->rs_flags;
+	uint32_t size = m->size;
+	bool del = f & RS_EVF_DELETE;
+	bool all = del || size == RS_SIZE_ALL;
+	if (del) {
+		b->del_iid = iid;
 		b->del_side = o->side;
 	}
 	complete(ev, o);
-	if (m->size == 0 && !all)
+	if (size == 0 && !all)
 		return q(b, in, ev, RS_BOOK_Q_BAD_SIZE);
-	in->dirty |= o->level == in->top[o->side] ? DIRTY_TOP : DIRTY_BOOK;
-	if (!all && m->size < o->size) {
-		o->size -= m->size;
-		b->levels[o->level].size -= m->size;
+	uint32_t li = o->level;
+	in->dirty |= li == in->top[o->side] ? DIRTY_TOP : DIRTY_BOOK;
+	if (!all && size < o->size) {
+		o->size -= size;
+		b->levels[li].size -= size;
 		return;
 	}
-	if (!all && m->size > o->size)
+	if (!all && size > o->size)
 		in->q[RS_BOOK_Q_OVER_CANCEL]++; /* reported; the order is gone either way */
 	fifo_unlink(b, in, oi);
 	order_free(b, in, oi, slot);
@@ -640,31 +660,12 @@ static inline void boundary(struct rs_book *b, struct rs_book_inst *in, struct r
 #endif
 }
 
-/* h = ohash(order_id, instrument_id) of the record (precomputed by the
- * burst pipeline). */
-static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, struct rs_event *ev,
-							      uint64_t h, uint32_t idx_hint)
+/* Records other than A and C (M, R, F, T, N, unknown). */
+static inline __attribute__((always_inline)) void apply_other(struct rs_book *b, struct rs_book_inst *in,
+								      struct rs_event *ev, uint64_t h)
 {
 	struct rs_mbo *m = &ev->mbo;
-	b->st.events++;
-	/* an instrument's index never changes once created, so a hint from the
-	 * pipeline is valid if it names this instrument */
-	struct rs_book_inst *in = idx_hint < b->ninst && b->insts[idx_hint].instrument_id == m->hd.instrument_id
-					  ? &b->insts[idx_hint]
-					  : inst_get(b, m->hd.instrument_id);
-	if (!in) {
-		b->st.inst_capacity++;
-		b->st.rejected++;
-		ev->rs_flags |= RS_EVF_REJECTED;
-		return;
-	}
 	switch (m->action) {
-	case RS_ACTION_ADD:
-		do_add(b, in, ev, h);
-		break;
-	case RS_ACTION_CANCEL:
-		do_cancel(b, in, ev, h);
-		break;
 	case RS_ACTION_MODIFY:
 		do_modify(b, in, ev);
 		break;
@@ -697,6 +698,34 @@ static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, s
 		q(b, in, ev, RS_BOOK_Q_BAD_ACTION);
 		break;
 	}
+}
+
+/* h = ohash(order_id, instrument_id), the record's home slot (precomputed
+ * by the burst pipeline); hint = the record's instrument as looked up by
+ * the pipeline, or NULL. An instrument never moves or changes its index once
+ * created (only rs_book_reset forgets them, never during a burst), so a
+ * non-NULL hint needs no re-check. */
+static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, struct rs_event *ev,
+							      uint64_t h, struct rs_book_inst *hint)
+{
+	struct rs_mbo *m = &ev->mbo;
+	b->st.events++;
+	struct rs_book_inst *in = hint ? hint : inst_get(b, m->hd.instrument_id);
+	if (!in) {
+		b->st.inst_capacity++;
+		b->st.rejected++;
+		ev->rs_flags |= RS_EVF_REJECTED;
+		return;
+	}
+	/* the two hot actions by compare, the rest by switch: a jump table
+	 * over all of them cost ~9 instructions per record */
+	char act = m->action;
+	if (act == RS_ACTION_CANCEL)
+		do_cancel(b, in, ev, h);
+	else if (act == RS_ACTION_ADD)
+		do_add(b, in, ev, h);
+	else
+		apply_other(b, in, ev, h);
 	in->ts_event = m->hd.ts_event;
 	in->ts_recv = m->ts_recv;
 	in->sequence = m->sequence;
@@ -706,135 +735,118 @@ static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, s
 
 void rs_book_apply(struct rs_book *b, struct rs_event *ev)
 {
-	apply_one(b, ev, ohash(ev->mbo.order_id, ev->mbo.hd.instrument_id), RS_BOOK_NIL);
+	apply_one(b, ev, ohash(b, ev->mbo.order_id, ev->mbo.hd.instrument_id), NULL);
 }
 
-static inline bool has_order_ref(const struct rs_event *ev)
-{
-	char a = ev->mbo.action;
-	return a == RS_ACTION_CANCEL || a == RS_ACTION_MODIFY || a == RS_ACTION_ADD ||
-	       (a == RS_ACTION_FILL && (ev->rs_flags & RS_EVF_INCOMPLETE));
-}
-
-/* Burst pipeline, three prefetch stages ahead of the record being applied:
- *   A (PF_A ahead): hash the order id (kept for B and the apply), prefetch
- *                   its slot and the instrument map entry
- *   B (PF_B ahead): probe the slot (now cached) -> prefetch the order
- *                   record; look the instrument up -> prefetch its hot line
- *   C (PF_C ahead): from the order: its level and FIFO neighbours (written
- *                   by an unlink); for an add: the ladder tail and best
- *                   level of its side
+/* Burst pipeline. The burst is cut into batches of PF_BATCH records; per
+ * batch three prefetch passes run ahead of the applies:
+ *   A (whole batch): hash the order id (kept for B and the apply) and
+ *                    prefetch its slot (and the next slot's line when the
+ *                    slot is the last of its line: probes and backward-shift
+ *                    deletes read on)
+ *   B (whole batch): check the home slot (now in flight or cached) ->
+ *                    prefetch the order record (or the free-list head for
+ *                    an add); look the instrument up -> prefetch its hot
+ *                    line
+ *   C (PF_C records ahead of the apply): from the order: its level and
+ *                    FIFO neighbours (written by an unlink)
+ * Whole-batch passes instead of the earlier sliding 3-stage ring (12/7/3
+ * records ahead): the loops have no fill/drain conditions (with 32-record
+ * bursts the ring spent 12 of every 32 records in its drain loop), the
+ * slot prefetches of pass A are all in flight together, and pass B runs a
+ * whole batch before the first apply. No pass branches on the record type
+ * (the A/C mix of a feed is random: such branches mispredict); indices of
+ * adds, which have no order yet, are clamped instead. Callgrind, 2 M
+ * messages: the ring cost ~130 instructions per record (hashing, probing
+ * and loop included), these passes ~80.
  * Probe results are hints only (the records in between may free or move
- * them): every index is bounds-checked and only ever prefetched. The BBO
- * levels need no prefetch: the boundary reads them only when the record
- * touched a best level, which it has just loaded. */
+ * them): every index is clamped and only ever prefetched. The BBO levels
+ * need no prefetch: the boundary reads them only when the record touched a
+ * best level, which it has just loaded. */
+#define PF_BATCH 32
 struct pf_hint {
-	uint64_t h;   /* ohash of the record */
-	uint32_t oi;  /* order index (hint) or RS_BOOK_NIL */
-	uint32_t idx; /* instrument index (hint) or RS_BOOK_NIL */
+	uint64_t h;              /* ohash (home slot) of the record */
+	struct rs_book_inst *in; /* instrument (hint, see apply_one) or NULL */
+	uint32_t oi;             /* order index (hint) or RS_BOOK_NIL */
+	uint32_t reserved;
 };
 
 static inline __attribute__((always_inline)) void stage_a(const struct rs_book *b,
 							   const struct rs_event *e, struct pf_hint *ph)
 {
-	uint32_t iid = e->mbo.hd.instrument_id;
-	ph->h = ohash(e->mbo.order_id, iid);
-	if (has_order_ref(e)) {
-		uint64_t i = ph->h & b->ohmask;
-		__builtin_prefetch(&b->oh[i]);
-		if ((i & 3) == 3) /* last slot of its line: probes and deletes read on */
-			__builtin_prefetch(&b->oh[(i + 1) & b->ohmask]);
-	}
-	if (iid < DMAP_N)
-		__builtin_prefetch(&b->dmap[iid]);
-	else
-		__builtin_prefetch(&b->ih[(uint32_t)mix64(iid) & b->ihmask]);
+	uint64_t h = ohash(b, e->mbo.order_id, e->mbo.hd.instrument_id);
+	ph->h = h;
+	__builtin_prefetch(&b->oh[h]);
+	/* the next slot: the same line unless h is the last slot of its line
+	 * (one past the table for the last slot: a prefetch never faults) */
+	__builtin_prefetch(&b->oh[h + 1]);
 }
 
 static inline __attribute__((always_inline)) void stage_b(const struct rs_book *b,
 							   const struct rs_event *e, struct pf_hint *ph)
 {
-	ph->oi = RS_BOOK_NIL;
-	char a = e->mbo.action;
-	if (a == RS_ACTION_CANCEL || a == RS_ACTION_MODIFY || a == RS_ACTION_FILL) {
-		uint64_t slot;
-		uint32_t oi = oh_find_h(b, ph->h, e->mbo.order_id, e->mbo.hd.instrument_id, &slot);
-		if (oi != RS_BOOK_NIL) {
-			__builtin_prefetch(&b->orders[oi], 1);
-			ph->oi = oi;
-		}
-	}
-	int idx = inst_lookup(b, e->mbo.hd.instrument_id);
-	ph->idx = (uint32_t)idx; /* -1 -> RS_BOOK_NIL */
-	if (idx >= 0)
-		__builtin_prefetch(&b->insts[idx], 1);
+	/* Home slot only, branch-free: a full probe branched on "empty or
+	 * not", i.e. on add vs cancel, which is random on a feed (a
+	 * mispredict on half the records). oidx1 == 0 (empty) gives 0 - 1 =
+	 * RS_BOOK_NIL; an order displaced from its home slot (rare at <= 50 %
+	 * load) just goes without a prefetch. */
+	const struct rs_book_oslot *s = &b->oh[ph->h];
+	uint32_t iid = e->mbo.hd.instrument_id;
+	bool hit = (s->order_id == e->mbo.order_id) & (s->inst == iid);
+	uint32_t oi = hit ? s->oidx1 - 1 : RS_BOOK_NIL;
+	ph->oi = oi;
+	/* an add finds no order: prefetch the free-list head it will take */
+	uint32_t po = oi != RS_BOOK_NIL ? oi : b->ofree;
+	__builtin_prefetch(&b->orders[po < b->cfg.max_orders ? po : 0], 1);
+	int idx = inst_lookup(b, iid);
+	ph->in = idx >= 0 ? &b->insts[idx] : NULL;
+	__builtin_prefetch(&b->insts[idx >= 0 ? idx : 0], 1);
 }
 
 #ifndef RS_BOOK_PF_C
 #define RS_BOOK_PF_C 1
 #endif
+/* records between pass C and the apply */
+#define PF_C 4
 static inline __attribute__((always_inline)) void stage_c(const struct rs_book *b,
-							   const struct rs_event *e,
 							   const struct pf_hint *ph)
 {
 	if (!RS_BOOK_PF_C)
 		return;
-	if (ph->oi != RS_BOOK_NIL) {
-		const struct rs_book_order *o = &b->orders[ph->oi];
-		if (o->level < b->cfg.max_levels)
-			__builtin_prefetch(&b->levels[o->level], 1);
-		if (o->prev < b->cfg.max_orders)
-			__builtin_prefetch(&b->orders[o->prev], 1);
-		if (o->next < b->cfg.max_orders)
-			__builtin_prefetch(&b->orders[o->next], 1);
-		if (ph->idx < b->ninst) { /* an emptied level leaves the ladder */
-			const struct rs_book_side *sd = &b->insts[ph->idx].side[o->side & 1];
-			if (sd->n)
-				__builtin_prefetch(&sd->lad[sd->n - 1], 1);
-		}
-	} else if (e->mbo.action == RS_ACTION_ADD && ph->idx < b->ninst) {
-		const struct rs_book_inst *in = &b->insts[ph->idx];
-		int s = e->mbo.side == RS_SIDE_ASK;
-		if (in->side[s].n)
-			__builtin_prefetch(&in->side[s].lad[in->side[s].n - 1], 1);
-		if (in->top[s] < b->cfg.max_levels)
-			__builtin_prefetch(&b->levels[in->top[s]], 1);
+	/* adds (oi NIL) read order 0's line instead: cheaper than a branch */
+	const struct rs_book_order *o = &b->orders[ph->oi < b->cfg.max_orders ? ph->oi : 0];
+	uint32_t lv = o->level, pv = o->prev, nx = o->next;
+	__builtin_prefetch(&b->levels[lv < b->cfg.max_levels ? lv : 0], 1);
+	__builtin_prefetch(&b->orders[pv < b->cfg.max_orders ? pv : 0], 1);
+	__builtin_prefetch(&b->orders[nx < b->cfg.max_orders ? nx : 0], 1);
+}
+
+static inline void apply_batch(struct rs_book *b, struct rs_event *ev, unsigned n)
+{
+	struct pf_hint ph[PF_BATCH];
+	unsigned i;
+	for (i = 0; i < n; i++)
+		stage_a(b, &ev[i], &ph[i]);
+	for (i = 0; i < n; i++)
+		stage_b(b, &ev[i], &ph[i]);
+	unsigned c = n < PF_C ? n : PF_C;
+	for (i = 0; i < c; i++)
+		stage_c(b, &ph[i]);
+	for (i = 0; i + PF_C < n; i++) {
+		stage_c(b, &ph[i + PF_C]);
+		apply_one(b, &ev[i], ph[i].h, ph[i].in);
 	}
+	for (; i < n; i++)
+		apply_one(b, &ev[i], ph[i].h, ph[i].in);
 }
 
 unsigned rs_book_apply_burst(struct rs_book *b, struct rs_event *ev, unsigned n)
 {
-	/* record k: stage A at step k, B at k + DB, C at k + DC, applied at
-	 * k + PF_A; the steady-state loop has no conditions */
-	enum { DB = PF_A - PF_B, DC = PF_A - PF_C };
-	struct pf_hint ph[PF_RING];
-	unsigned j = 0, lim = n < PF_A ? n : PF_A;
-	for (; j < lim; j++) { /* fill */
-		stage_a(b, &ev[j], &ph[j % PF_RING]);
-		if (j >= DB)
-			stage_b(b, &ev[j - DB], &ph[(j - DB) % PF_RING]);
-		if (j >= DC)
-			stage_c(b, &ev[j - DC], &ph[(j - DC) % PF_RING]);
-	}
-	for (; j < PF_A; j++) { /* short burst: finish B and C */
-		if (j >= DB && j - DB < n)
-			stage_b(b, &ev[j - DB], &ph[(j - DB) % PF_RING]);
-		if (j >= DC && j - DC < n)
-			stage_c(b, &ev[j - DC], &ph[(j - DC) % PF_RING]);
-	}
-	for (; j < n; j++) { /* steady state */
-		stage_a(b, &ev[j], &ph[j % PF_RING]);
-		stage_b(b, &ev[j - DB], &ph[(j - DB) % PF_RING]);
-		stage_c(b, &ev[j - DC], &ph[(j - DC) % PF_RING]);
-		apply_one(b, &ev[j - PF_A], ph[(j - PF_A) % PF_RING].h, ph[(j - PF_A) % PF_RING].idx);
-	}
-	for (; j < n + PF_A; j++) { /* drain */
-		if (j - DB < n)
-			stage_b(b, &ev[j - DB], &ph[(j - DB) % PF_RING]);
-		if (j - DC < n)
-			stage_c(b, &ev[j - DC], &ph[(j - DC) % PF_RING]);
-		apply_one(b, &ev[j - PF_A], ph[(j - PF_A) % PF_RING].h, ph[(j - PF_A) % PF_RING].idx);
-	}
+	unsigned k = 0;
+	for (; k + PF_BATCH <= n; k += PF_BATCH)
+		apply_batch(b, ev + k, PF_BATCH);
+	if (k < n)
+		apply_batch(b, ev + k, n - k);
 	return n;
 }
 
@@ -1208,6 +1220,7 @@ int rs_book_create(struct rs_book **out, const struct rs_book_cfg *cfg_in)
 	while (ohn < (uint64_t)cfg.max_orders * 2)
 		ohn <<= 1;
 	b->ohmask = ohn - 1;
+	b->ohshift = 64 - (unsigned)__builtin_ctzll(ohn);
 	uint32_t ihn = 16;
 	while (ihn < cfg.max_instruments * 2u)
 		ihn <<= 1;

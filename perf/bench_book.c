@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 #elif defined(RS_BOOK_HASH_FOLD) && RS_BOOK_HASH_FOLD
 	       ", order-id slots: locality fold\n",
 #else
-	       ", ladder search: linear from the touch then binary, order-id slots: murmur3 mix\n",
+	       ", ladder search: linear from the touch then binary, order-id slots: multiplicative hash\n",
 #endif
 	       BENCH_NAME, BURST, cpu, cfg.max_orders, cfg.max_levels);
 	int rc = 0;
