@@ -18,37 +18,55 @@ const uint8_t rs_itch__len_tab[256] = {
 	['N'] = RS_ITCH_LEN_N, ['O'] = RS_ITCH_LEN_O,
 };
 
+/* Descriptor constants pre-shifted into their record words (rs_itch.h). */
+#define RS_ITCH__W4(SZOR, FLAGS, ACT)                                                           \
+	((uint64_t)(SZOR) | (uint64_t)(FLAGS) << 32 | (uint64_t)(ACT) << 48)
 #define SINGLE(T, C, ACT, OSZ, OPX, OSD, SMODE, HASPX, SZOR, RSF)                               \
 	[C] = {.len = RS_ITCH_LEN_##T, .kind = RS_ITCH__K_SINGLE, .idx = RS_ITCH_T_##T,       \
-	       .action = ACT, .flags = RS_F_LAST, .off_size = OSZ, .off_price = OPX,           \
-	       .off_side = OSD, .side_mode = SMODE, .has_price = HASPX, .size_or = SZOR,      \
-	       .rs_flags = RSF}
-#define COLD(T, C) [C] = {.len = RS_ITCH_LEN_##T, .kind = RS_ITCH__K_COLD, .idx = RS_ITCH_T_##T}
+	       .file_key = RS_ITCH__FILE_KEY(RS_ITCH_LEN_##T, C),                             \
+	       .file_step = 2 + RS_ITCH_LEN_##T,                                                \
+	       .off_size = OSZ, .off_price = OPX, .off_side = OSD,                             \
+	       .side_col = rs_itch__side64[SMODE], .w7 = RSF,                                  \
+	       .w4 = RS_ITCH__W4(SZOR, RS_F_LAST, ACT),                                         \
+	       .px_mul = (HASPX) ? RS_ITCH_PRICE4_SCALE : 0,                                   \
+	       .px_add = (HASPX) ? 0 : RS_UNDEF_PRICE}
+#define COLD(T, C)                                                                              \
+	[C] = {.len = RS_ITCH_LEN_##T, .kind = RS_ITCH__K_COLD, .idx = RS_ITCH_T_##T,          \
+	       .file_key = RS_ITCH__FILE_KEY_NONE}
+
+#define RS_ITCH__S(c) ((uint64_t)(uint8_t)(c) << 56)
+#define RS_ITCH__SIDES(ON_B, ON_S)                                                              \
+	{[0 ... 'B' - 1] = RS_ITCH__S(RS_SIDE_NONE), ['B'] = RS_ITCH__S(ON_B),                \
+	 ['B' + 1 ... 'S' - 1] = RS_ITCH__S(RS_SIDE_NONE), ['S'] = RS_ITCH__S(ON_S),           \
+	 ['S' + 1 ... 255] = RS_ITCH__S(RS_SIDE_NONE)}
+const uint64_t rs_itch__side64[3][256] = {
+	[RS_ITCH__SIDE_NONE] = RS_ITCH__SIDES(RS_SIDE_NONE, RS_SIDE_NONE),
+	[RS_ITCH__SIDE_BOOK] = RS_ITCH__SIDES(RS_SIDE_BID, RS_SIDE_ASK),
+	[RS_ITCH__SIDE_AGGR] = RS_ITCH__SIDES(RS_SIDE_ASK, RS_SIDE_BID),
+};
 
 const struct rs_itch__desc rs_itch__desc_tab[256] = {
 	/* type       action           size price side side mode       price size_or      rs_flags */
 	SINGLE(A, 'A', RS_ACTION_ADD,    20, 32, 19, RS_ITCH__SIDE_BOOK, 1, 0, 0),
 	SINGLE(F, 'F', RS_ACTION_ADD,    20, 32, 19, RS_ITCH__SIDE_BOOK, 1, 0, 0),
-	SINGLE(P, 'P', RS_ACTION_TRADE,  20, 32, 19, RS_ITCH__SIDE_AGGR, 1, 0, 0),
 	SINGLE(X, 'X', RS_ACTION_CANCEL, 19, 11, 0, RS_ITCH__SIDE_NONE, 0, 0, RS_EVF_INCOMPLETE),
 	SINGLE(D, 'D', RS_ACTION_CANCEL, 11, 11, 0, RS_ITCH__SIDE_NONE, 0, RS_SIZE_ALL,
 	       RS_EVF_INCOMPLETE | RS_EVF_DELETE),
-	['E'] = {.len = RS_ITCH_LEN_E, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_E},
-	['C'] = {.len = RS_ITCH_LEN_C, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_C},
-	['U'] = {.len = RS_ITCH_LEN_U, .kind = RS_ITCH__K_REPL, .idx = RS_ITCH_T_U},
+	/* E: no price (offset 11 is only a valid place to read); C: price at 32 */
+	['E'] = {.len = RS_ITCH_LEN_E, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_E, .off_price = 11,
+		 .px_mul = 0, .px_add = RS_UNDEF_PRICE, .file_key = RS_ITCH__FILE_KEY_NONE},
+	['C'] = {.len = RS_ITCH_LEN_C, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_C, .off_price = 32,
+		 .px_mul = RS_ITCH_PRICE4_SCALE, .px_add = 0, .file_key = RS_ITCH__FILE_KEY_NONE},
+	['U'] = {.len = RS_ITCH_LEN_U, .kind = RS_ITCH__K_REPL, .idx = RS_ITCH_T_U,
+		 .file_key = RS_ITCH__FILE_KEY_NONE},
+	['P'] = {.len = RS_ITCH_LEN_P, .kind = RS_ITCH__K_TRADE, .idx = RS_ITCH_T_P,
+		 .file_key = RS_ITCH__FILE_KEY_NONE},
+	/* Unknown types keep file_key 0, which cannot match: the key holds the
+	 * type byte in bits 16-23, so 0 matches only at index 0 - set here. */
+	[0] = {.file_key = RS_ITCH__FILE_KEY_NONE},
 	COLD(S, 'S'), COLD(R, 'R'), COLD(H, 'H'), COLD(Y, 'Y'), COLD(L, 'L'), COLD(V, 'V'), COLD(W, 'W'),
 	COLD(K, 'K'), COLD(J, 'J'), COLD(h, 'h'), COLD(Q, 'Q'), COLD(B, 'B'), COLD(I, 'I'), COLD(N, 'N'),
 	COLD(O, 'O'),
-};
-
-const char rs_itch__side_tab[3][256] = {
-	[RS_ITCH__SIDE_NONE] = {[0 ... 255] = RS_SIDE_NONE},
-	[RS_ITCH__SIDE_BOOK] = {[0 ... 'B' - 1] = RS_SIDE_NONE, ['B'] = RS_SIDE_BID,
-				['B' + 1 ... 'S' - 1] = RS_SIDE_NONE, ['S'] = RS_SIDE_ASK,
-				['S' + 1 ... 255] = RS_SIDE_NONE},
-	[RS_ITCH__SIDE_AGGR] = {[0 ... 'B' - 1] = RS_SIDE_NONE, ['B'] = RS_SIDE_ASK,
-				['B' + 1 ... 'S' - 1] = RS_SIDE_NONE, ['S'] = RS_SIDE_BID,
-				['S' + 1 ... 255] = RS_SIDE_NONE},
 };
 
 static const char rs_itch__types[RS_ITCH_T__COUNT] = {

@@ -1,7 +1,7 @@
 /*
  * bench_itch_decode.c - decode-only ITCH 5.0 throughput, one core.
  *
- *   perf/run.sh itch-decode [FILE] [--msgs N] [--reps R]
+ *   perf/run.sh itch-decode [FILE] [--msgs N] [--reps R] [--only burst|inline|call]
  *
  * FILE is a NASDAQ day file (2-byte length prefixed messages, e.g. from
  * `ringside gen`); without it a synthetic day file of N messages (default
@@ -12,10 +12,16 @@
  * refer to live orders.
  *
  * The file is mmap'ed with MAP_POPULATE and read once untimed (page cache,
- * TLB warm), then decoded R times (default 5) with rs_itch_decode_fast()
- * into a small reused event buffer; a checksum over the events keeps the
- * work observable. Reports the median msg/s and ns/msg, and the same for
- * the out-of-line rs_itch_decode() entry point.
+ * TLB warm), then decoded R times (default 5) each way into a small reused
+ * event buffer (a checksum over the events keeps the work observable and
+ * must agree between the ways):
+ *   burst   rs_itch_decode_file(): framing + decoding in one inline loop,
+ *           the decoder context in registers (the headline msgs_per_sec)
+ *   inline  rs_itchfile_next_unchecked() + rs_itch_decode_fast() per message
+ *   call    the same with the out-of-line rs_itch_decode()
+ * Reports the median msg/s and ns/msg. --only runs one way (e.g. for
+ * instruction counts under callgrind: the difference between two --reps
+ * values is exactly that many decode passes).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -207,41 +213,83 @@ static uint64_t cpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static struct result run(const struct rs_itchfile *src, int fast)
+enum mode { M_BURST, M_INLINE, M_CALL, M__COUNT };
+static const char *const mode_name[M__COUNT] = {"burst", "inline", "call"};
+
+/* One decode pass each way, in separate (not inlined) functions so that the
+ * register allocation of one loop does not depend on the others. */
+static __attribute__((noinline)) uint64_t loop_burst(struct rs_itch_dec *d, struct rs_itchfile *f,
+						     struct rs_event *ev)
+{
+	/* rs_itch_decode_file() fills ev[] while >= 2 slots are left of
+	 * EVBUF + 1, i.e. stops at 64 or 65 records, exactly when the
+	 * per-message loops below reuse the buffer: same checksum. */
+	uint64_t sum = 0;
+	unsigned fill;
+	int rc;
+	do {
+		fill = rs_itch_decode_file(d, f, 0, ev, EVBUF + 1, &rc);
+		if (fill >= EVBUF) {
+			sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size;
+			fill = 0;
+		}
+	} while (rc > 0);
+	return sum + fill;
+}
+
+/* The bulk of the file through the unchecked framing (one bounds check per
+ * message, see rs_itchfile.h), the last 64 KiB through the checked one: the
+ * same messages in the same order. One call site per loop so that the fast
+ * path is inlined once. */
+#define PER_MESSAGE_LOOP(DECODE)                                                                  \
+	uint64_t sum = 0;                                                                            \
+	unsigned fill = 0;                                                                           \
+	const uint8_t *m;                                                                            \
+	size_t len;                                                                                  \
+	struct rs_itchfile f = *fp; /* a local copy stays in registers */                            \
+	size_t end = rs_itchfile_unchecked_end(&f);                                                  \
+	for (;;) {                                                                                   \
+		if (__builtin_expect(f.off < end, 1))                                                 \
+			rs_itchfile_next_unchecked(&f, &m, &len);                                     \
+		else if (rs_itchfile_next(&f, &m, &len) <= 0)                                         \
+			break;                                                                        \
+		fill += DECODE(d, m, len, f.nmsgs, 0, ev + fill);                                     \
+		if (fill >= EVBUF) {                                                                  \
+			sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size; \
+			fill = 0;                                                                     \
+		}                                                                                     \
+	}                                                                                            \
+	*fp = f;                                                                                     \
+	return sum + fill;
+
+static __attribute__((noinline)) uint64_t loop_inline(struct rs_itch_dec *d, struct rs_itchfile *fp,
+						      struct rs_event *ev)
+{
+	PER_MESSAGE_LOOP(rs_itch_decode_fast)
+}
+
+static __attribute__((noinline)) uint64_t loop_call(struct rs_itch_dec *d, struct rs_itchfile *fp,
+						    struct rs_event *ev)
+{
+	PER_MESSAGE_LOOP(rs_itch_decode)
+}
+
+static struct result run(const struct rs_itchfile *src, enum mode mode)
 {
 	static struct rs_event ev[EVBUF + RS_ITCH_MAX_EVENTS];
 	struct rs_itch_dec d;
 	rs_itch_dec_init(&d, 1);
 	rs_itch_dec_set_date(&d, 2024, 1, 2);
 	struct rs_itchfile f = *src;
-	f.off = 0; /* not rs_itchfile_rewind(): keep f from escaping (registers) */
-	f.nmsgs = 0;
-	const uint8_t *m;
-	size_t len;
-	unsigned fill = 0;
-	uint64_t sum = 0;
+	rs_itchfile_rewind(&f);
 	uint64_t c0 = cpu_now_ns();
 	uint64_t t0 = rs_bench_now_ns();
-	if (fast) {
-		while (rs_itchfile_next(&f, &m, &len) > 0) {
-			fill += rs_itch_decode_fast(&d, m, len, f.nmsgs, 0, ev + fill);
-			if (fill >= EVBUF) {
-				sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size;
-				fill = 0;
-			}
-		}
-	} else {
-		while (rs_itchfile_next(&f, &m, &len) > 0) {
-			fill += rs_itch_decode(&d, m, len, f.nmsgs, 0, ev + fill);
-			if (fill >= EVBUF) {
-				sum += ev[0].mbo.order_id ^ (uint64_t)ev[fill - 1].mbo.price ^ ev[fill / 2].mbo.size;
-				fill = 0;
-			}
-		}
-	}
+	uint64_t sum = mode == M_BURST ? loop_burst(&d, &f, ev)
+		       : mode == M_INLINE ? loop_inline(&d, &f, ev)
+					  : loop_call(&d, &f, ev);
 	uint64_t t1 = rs_bench_now_ns();
 	uint64_t c1 = cpu_now_ns();
-	struct result r = {f.nmsgs, d.c.events, sum + fill, t1 - t0, c1 - c0};
+	struct result r = {f.nmsgs, d.c.events, sum, t1 - t0, c1 - c0};
 	uint64_t rej = d.c.rejects[0] + d.c.rejects[1] + d.c.rejects[2];
 	if (rej)
 		fprintf(stderr, "bench: %" PRIu64 " messages rejected\n", rej);
@@ -253,13 +301,19 @@ int main(int argc, char **argv)
 	const char *file = NULL;
 	uint64_t nmsgs = 50000000;
 	int reps = 5;
+	int on[M__COUNT] = {1, 1, 1};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--msgs") && i + 1 < argc)
 			nmsgs = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: bench-itch-decode [FILE] [--msgs N] [--reps R]\n");
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			i++;
+			for (int k = 0; k < M__COUNT; k++)
+				on[k] = !strcmp(argv[i], mode_name[k]);
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: bench-itch-decode [FILE] [--msgs N] [--reps R] "
+			       "[--only burst|inline|call]\n");
 			return 0;
 		} else
 			file = argv[i];
@@ -287,38 +341,44 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* untimed pass: page cache + TLB warm, count messages */
-	struct result warm = run(&f, 1);
+	struct result warm = run(&f, M_BURST);
 	printf("file %s: %zu bytes, %" PRIu64 " messages, %" PRIu64 " events\n", file, f.size, warm.msgs,
 	       warm.events);
-	double fast[50], slow[50], fcpu[50];
-	uint64_t sum = 0;
-	for (int i = 0; i < reps; i++) {
-		struct result r = run(&f, 1);
-		fast[i] = (double)r.msgs / ((double)r.ns / 1e9);
-		fcpu[i] = (double)r.msgs / ((double)r.cpu_ns / 1e9);
-		sum += r.sum;
-		printf("  rep %d inline  : %.1f M msg/s, %.2f ns/msg (wall); %.1f M msg/s on-CPU\n", i,
-		       fast[i] / 1e6, (double)r.ns / (double)r.msgs, fcpu[i] / 1e6);
+	double wall[M__COUNT][50] = {{0}}, cpu[M__COUNT][50] = {{0}}, med[M__COUNT] = {0},
+	       medcpu[M__COUNT] = {0};
+	int bad = 0;
+	for (int k = 0; k < M__COUNT; k++) {
+		for (int i = 0; on[k] && i < reps; i++) {
+			struct result r = run(&f, (enum mode)k);
+			wall[k][i] = (double)r.msgs / ((double)r.ns / 1e9);
+			cpu[k][i] = (double)r.msgs / ((double)r.cpu_ns / 1e9);
+			/* all three ways must decode the same: same events, same checksum */
+			bad |= r.msgs != warm.msgs || r.events != warm.events || r.sum != warm.sum;
+			printf("  rep %d %-6s: %.1f M msg/s, %.2f ns/msg (wall); %.1f M msg/s on-CPU\n", i,
+			       mode_name[k], wall[k][i] / 1e6, (double)r.ns / (double)r.msgs,
+			       cpu[k][i] / 1e6);
+		}
+		if (on[k]) {
+			med[k] = rs_bench_median(wall[k], reps);
+			medcpu[k] = rs_bench_median(cpu[k], reps);
+		}
 	}
-	for (int i = 0; i < reps; i++) {
-		struct result r = run(&f, 0);
-		slow[i] = (double)r.msgs / ((double)r.ns / 1e9);
-		sum += r.sum;
-		printf("  rep %d call    : %.1f M msg/s, %.2f ns/msg\n", i, slow[i] / 1e6, (double)r.ns / (double)r.msgs);
-	}
-	double mf = rs_bench_median(fast, reps), ms = rs_bench_median(slow, reps);
-	double mc = rs_bench_median(fcpu, reps);
-	printf("itch-decode: median %.1f M msg/s per core (inline fast path; %.1f M/s per CPU-second), "
-	       "%.1f M msg/s (rs_itch_decode call); goal 150 M msg/s; checksum %016" PRIx64 "\n",
-	       mf / 1e6, mc / 1e6, ms / 1e6, sum);
+	if (bad)
+		fprintf(stderr, "bench: decode results differ between burst/inline/call!\n");
+	printf("itch-decode: median %.1f M msg/s per core (rs_itch_decode_file bursts; %.1f M/s per "
+	       "CPU-second), %.1f M msg/s (inline rs_itch_decode_fast per message), %.1f M msg/s "
+	       "(rs_itch_decode call); goal 150 M msg/s; checksum %016" PRIx64 "\n",
+	       med[M_BURST] / 1e6, medcpu[M_BURST] / 1e6, med[M_INLINE] / 1e6, med[M_CALL] / 1e6,
+	       warm.sum);
 	rs_itchfile_close(&f);
 	if (*tmp)
 		unlink(tmp);
-	rs_bench_result("msgs_per_sec", mf, "msg/s");
-	rs_bench_result("ns_per_msg", 1e9 / mf, "ns");
-	rs_bench_result("msgs_per_sec_call", ms, "msg/s");
-	rs_bench_result("msgs_per_cpu_sec", mc, "msg/s");
+	rs_bench_result("msgs_per_sec", med[M_BURST], "msg/s");
+	rs_bench_result("ns_per_msg", med[M_BURST] > 0 ? 1e9 / med[M_BURST] : 0, "ns");
+	rs_bench_result("msgs_per_sec_inline", med[M_INLINE], "msg/s");
+	rs_bench_result("msgs_per_sec_call", med[M_CALL], "msg/s");
+	rs_bench_result("msgs_per_cpu_sec", medcpu[M_BURST], "msg/s");
 	rs_bench_result("messages", (double)warm.msgs, "msg");
 	rs_bench_print_json("itch-decode");
-	return 0;
+	return bad ? 1 : 0;
 }
