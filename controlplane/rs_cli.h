@@ -33,6 +33,12 @@ void rs_cli_register(struct rs_cli_cmd *cmd);
 		rs_cli_register(&rs__cli_cmd_##NAME);                                      \
 	}
 
+#include <stdint.h>
+
+/* Parse a count with an optional k/M/G suffix ("50M", "1.5k", "100000")
+ * into *out, rounded; -EINVAL when malformed, negative or above max. */
+int rs_cli_parse_count(const char *s, uint64_t max, uint64_t *out);
+
 /* sysexits */
 #define RS_EX_OK 0
 #define RS_EX_USAGE 64

@@ -1,5 +1,7 @@
 /* rs_cli_main.c - `ringside` entry point: dispatches to registered commands. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rs_cli.h"
@@ -14,6 +16,25 @@ void rs_cli_register(struct rs_cli_cmd *cmd)
 		pp = &(*pp)->next;
 	cmd->next = *pp;
 	*pp = cmd;
+}
+
+int rs_cli_parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	char *e;
+	errno = 0;
+	double v = strtod(s, &e);
+	if (e == s || errno || v < 0)
+		return -EINVAL;
+	if (*e == 'k' || *e == 'K')
+		v *= 1e3, e++;
+	else if (*e == 'm' || *e == 'M')
+		v *= 1e6, e++;
+	else if (*e == 'g' || *e == 'G')
+		v *= 1e9, e++;
+	if (*e || v > (double)max)
+		return -EINVAL;
+	*out = (uint64_t)(v + 0.5);
+	return 0;
 }
 
 static void usage(FILE *f)

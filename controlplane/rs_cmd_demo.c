@@ -394,9 +394,19 @@ static int cmd_demo(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:r:s:m:d:Hph", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.instance = optarg; break;
-		case 'r': o.rate = strtoull(optarg, NULL, 10); break;
+		case 'r':
+			if (rs_cli_parse_count(optarg, 1000000000000ull, &o.rate)) {
+				fprintf(stderr, "ringside demo: bad --rate '%s'\n", optarg);
+				return RS_EX_USAGE;
+			}
+			break;
 		case 's': o.symbols = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'm': o.messages = strtoull(optarg, NULL, 10); break;
+		case 'm':
+			if (rs_cli_parse_count(optarg, 1000000000000ull, &o.messages)) {
+				fprintf(stderr, "ringside demo: bad --messages '%s'\n", optarg);
+				return RS_EX_USAGE;
+			}
+			break;
 		case 'd': o.duration = strtod(optarg, NULL); break;
 		case 'H': o.huge = RS_SHM_HUGE_OFF; break;
 		case 'p': o.view = 0; break;

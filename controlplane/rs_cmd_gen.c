@@ -36,21 +36,7 @@ static void gen_usage(FILE *f)
 
 static int parse_count(const char *s, uint64_t *out)
 {
-	char *e;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (e == s || errno || v < 0)
-		return -EINVAL;
-	if (*e == 'k' || *e == 'K')
-		v *= 1e3, e++;
-	else if (*e == 'm' || *e == 'M')
-		v *= 1e6, e++;
-	else if (*e == 'g' || *e == 'G')
-		v *= 1e9, e++;
-	if (*e || v > 1e13)
-		return -EINVAL;
-	*out = (uint64_t)(v + 0.5);
-	return 0;
+	return rs_cli_parse_count(s, 10000000000000ull, out);
 }
 
 static int cmd_gen(int argc, char **argv)

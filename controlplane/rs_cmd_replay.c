@@ -80,21 +80,7 @@ static int parse_prob(const char *s, double *out)
 
 static int parse_u64(const char *s, uint64_t *out)
 {
-	char *e;
-	errno = 0;
-	double v = strtod(s, &e);
-	if (e == s || errno || v < 0)
-		return -EINVAL;
-	if (*e == 'k' || *e == 'K')
-		v *= 1e3, e++;
-	else if (*e == 'm' || *e == 'M')
-		v *= 1e6, e++;
-	else if (*e == 'g' || *e == 'G')
-		v *= 1e9, e++;
-	if (*e || v > 1e15)
-		return -EINVAL;
-	*out = (uint64_t)(v + 0.5);
-	return 0;
+	return rs_cli_parse_count(s, 1000000000000000ull, out);
 }
 
 static int parse_reorder(const char *s, struct rs_replay_faults *f)
