@@ -160,10 +160,15 @@ static void *bc_mem;
 static size_t bc_len;
 static uint64_t bc_n;
 static _Atomic int bc_done;
+static _Atomic int bc_attached; /* readers attached; the writer starts after both */
 
 static void *bcast_writer(void *arg)
 {
 	uint8_t rec[64];
+	/* A reader sees only records written after it attached; make both
+	 * attach first so "read + lost == written" covers every record. */
+	while (atomic_load(&bc_attached) < 2)
+		sched_yield();
 	for (uint64_t n = 0; n < bc_n; n++) {
 		rs_t_fill(rec, n);
 		rs_bcast_write(&bc_w, (uint32_t)n, rec, 64);
@@ -185,8 +190,10 @@ static void *bcast_reader(void *arg)
 	uint8_t rec[128];
 	if (rs_bcast_reader_attach(&rd, bc_mem, bc_len, RS_BCAST_OLDEST)) {
 		r->torn = UINT64_MAX;
+		atomic_fetch_add(&bc_attached, 1);
 		return NULL;
 	}
+	atomic_fetch_add(&bc_attached, 1);
 	while (rd.pos < bc_n) {
 		uint64_t expect = rd.pos;
 		int rc = rs_bcast_read(&rd, rec, sizeof(rec), NULL, NULL);
