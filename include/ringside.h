@@ -226,6 +226,189 @@ struct rs_depth {
 };
 _Static_assert(sizeof(struct rs_depth) == 32, "depth header is 32 bytes");
 
+/* ---- analytics records (bars, features, pressure, signals, patterns) ----
+ * Written by the handler core into broadcast rings and instrument-keyed
+ * latest-value tables (see the segment names in Part 2). Prices are 1e-9
+ * units, times ns since the epoch, doubles are IEEE-754 binary64. */
+
+#define RS_BAR_MAX_INTERVALS 8      /* intervals per instrument in struct rs_latest */
+
+#define RS_BARF_EMPTY     0x0001u  /* no trade in the interval (OHLC = previous close or undef) */
+#define RS_BARF_FEATURES  0x0002u  /* the feature fields are valid */
+#define RS_BARF_STALE     0x0004u  /* instrument was stale during the interval */
+
+/* One closed bar of one instrument at one interval, with the features
+ * computed over the bars of that interval (192 bytes). */
+struct rs_bar {
+	uint32_t instrument_id;
+	uint32_t flags;             /* RS_BARF_* */
+	uint64_t interval_ns;       /* bar length (1 s = 1000000000) */
+	uint64_t ts_open;           /* interval start, epoch-aligned: k * interval_ns */
+	uint64_t ts_close;          /* interval end (exclusive) */
+	int64_t open, high, low, close; /* RS_UNDEF_PRICE when no trade ever seen */
+	int64_t vwap;               /* RS_UNDEF_PRICE when volume == 0 */
+	uint64_t volume;
+	uint64_t buy_volume;        /* aggressor buy */
+	uint64_t sell_volume;       /* aggressor sell */
+	uint64_t unknown_volume;    /* aggressor unknown */
+	int64_t delta;              /* buy_volume - sell_volume */
+	uint32_t trades;
+	uint32_t nbars;             /* bars of this interval closed so far (incl. this one) */
+	/* features (valid with RS_BARF_FEATURES; NaN-free: undefined -> 0) */
+	double sma;                 /* simple moving average of close, configured length */
+	double ema;                 /* exponential moving average of close */
+	double rsi;                 /* Wilder RSI, 0..100 */
+	double rvol;                /* realized volatility of log returns over the SMA length */
+	double vwap_dev;            /* (close - vwap) / vwap */
+	uint64_t ts_emitted;        /* handler clock when the bar was published */
+	uint8_t reserved[24];
+};
+
+/* Latest values per instrument (RS_SEGNAME_LATEST table payload). */
+struct rs_latest {
+	uint32_t instrument_id;
+	uint32_t nintervals;        /* valid entries in bars[] */
+	uint64_t ts_updated;
+	int64_t session_poc;        /* volume profile: point of control, RS_UNDEF_PRICE none */
+	int64_t session_vah;        /* value area high (70 %) */
+	int64_t session_val;        /* value area low */
+	uint64_t session_volume;
+	int64_t spread;             /* microstructure at the last boundary */
+	int64_t mid;
+	double short_vol;           /* short-horizon volatility of mid log returns */
+	uint8_t reserved[56];
+	struct rs_bar bars[RS_BAR_MAX_INTERVALS]; /* last closed bar per interval */
+};
+
+/* One closed pressure window (IFD.md section 2), 192 bytes. */
+#define RS_PRESSF_EMPTY 0x0001u
+struct rs_pressure {
+	uint32_t instrument_id;
+	uint32_t flags;             /* RS_PRESSF_* */
+	uint64_t window_ns;         /* W */
+	uint64_t ts_start, ts_end;  /* [k*W, (k+1)*W) */
+	uint64_t buy_volume, sell_volume, unknown_volume;
+	uint32_t buy_trades, sell_trades;
+	uint32_t large_buy_trades, large_sell_trades;
+	uint64_t bid_added, ask_added, bid_cancelled, ask_cancelled;
+	int64_t ofi;                /* sum of e_n, shares */
+	double vi;                  /* (buy - sell)/(buy + sell), 0 when both 0 */
+	double pressure_ratio;      /* buy/sell; sell == 0: +inf if buy > 0 else 1 */
+	int64_t vwap;               /* RS_UNDEF_PRICE when no trade */
+	uint64_t first_ts, last_ts; /* ts_event of first/last event, RS_UNDEF_TS none */
+	uint64_t event_count;
+	double avg_depth;           /* mean (bid + ask size at the touch) over boundaries */
+	uint8_t reserved[24];
+};
+
+/* IFD signal (IFD.md section 4), 192 bytes. */
+#define RS_SIG_MODERATE  0
+#define RS_SIG_HIGH      1
+#define RS_SIG_VERY_HIGH 2
+#define RS_SIG_EXTREME   3
+#define RS_SIGF_IMMATURE      0x0001u
+#define RS_SIGF_DEGRADED_FEED 0x0002u
+#define RS_SIGF_MARKET_MAKING 0x0004u
+struct rs_signal {
+	uint32_t instrument_id;
+	uint16_t publisher_id;      /* venue */
+	char direction;             /* RS_SIDE_BID = buy pressure, RS_SIDE_ASK = sell */
+	uint8_t strength;           /* RS_SIG_* */
+	uint32_t flags;             /* RS_SIGF_* */
+	uint32_t baseline_samples;
+	uint64_t window_ns;
+	uint64_t ts_start, ts_end;  /* the window */
+	double confidence;          /* [0, 1] */
+	double z_vi, zr_vi, z_ofi;
+	double vi;
+	int64_t ofi;
+	double pressure_ratio;
+	uint64_t buy_volume, sell_volume;
+	uint32_t large_buy_trades, large_sell_trades;
+	double baseline_mean, baseline_sd; /* of vi */
+	uint64_t ts_last_event;     /* last contributing event */
+	uint64_t ts_emitted;        /* handler clock at publication */
+	uint8_t reserved[40];
+};
+
+/* Pattern event (IFD.md section 6), 64 bytes. */
+#define RS_PAT_SWEEP    1
+#define RS_PAT_ICEBERG  2
+#define RS_PAT_LAYERING 3
+struct rs_pattern {
+	uint32_t instrument_id;
+	uint8_t kind;               /* RS_PAT_* */
+	char side;                  /* side of the aggressor (sweep) / resting side (iceberg, layering) */
+	uint16_t levels;            /* sweep: price levels consumed */
+	int64_t price;              /* sweep: last price reached; iceberg/layering: level price */
+	uint64_t volume;            /* shares involved */
+	uint32_t count;             /* refills (iceberg), add-cancel cycles (layering) */
+	uint32_t reserved0;
+	uint64_t order_id;          /* an order involved, 0 if none */
+	uint64_t ts_first, ts_last;
+	uint64_t ts_emitted;        /* handler clock at publication */
+};
+
+/* Flow state per instrument (RS_SEGNAME_FLOW table payload). */
+#define RS_FLOW_WINDOWS 3           /* 1 s, 1 min, 5 min by default */
+struct rs_flow {
+	uint32_t instrument_id;
+	uint32_t quality;           /* feed quality score of the instrument, 0..100 */
+	uint64_t ts_updated;
+	uint64_t signals;           /* signals emitted this session */
+	uint64_t patterns[4];       /* pattern events by RS_PAT_* */
+	uint8_t reserved[64 - 24 - 32];
+	struct rs_pressure last[RS_FLOW_WINDOWS]; /* last closed window per W */
+	struct rs_signal last_signal;             /* ts_emitted == 0: none yet */
+};
+
+/* Latency histogram (RS_SEGNAME_LATENCY raw segment: struct
+ * rs_latency_block). Log-linear buckets: values < 16 ns one bucket each;
+ * above, 8 sub-buckets per power of two (3 significant bits, < 12.5 %
+ * error). Updated by one thread with relaxed stores; readers copy the
+ * buckets and derive percentiles (rs_lat_bucket_lo/hi). */
+#define RS_LAT_BUCKETS 512
+#define RS_LAT_MAX_HIST 16
+struct rs_latency_hist {
+	char name[32];              /* e.g. "rx_to_publish/core1" ("" = unused) */
+	uint64_t count;
+	uint64_t sum_ns;
+	uint64_t max_ns;
+	uint64_t min_ns;            /* UINT64_MAX when count == 0 */
+	uint64_t reserved[4];
+	uint64_t buckets[RS_LAT_BUCKETS];
+};
+struct rs_latency_block {
+	uint32_t nhist;             /* entries in use */
+	uint32_t bucket_count;      /* RS_LAT_BUCKETS */
+	uint8_t reserved[56];
+	struct rs_latency_hist hist[RS_LAT_MAX_HIST];
+};
+
+static inline uint32_t rs_lat_bucket(uint64_t ns)
+{
+	if (ns < 16)
+		return (uint32_t)ns;
+	uint32_t e = 63u - (uint32_t)__builtin_clzll(ns); /* >= 4 */
+	uint32_t b = 16u + (e - 4u) * 8u + (uint32_t)((ns >> (e - 3u)) & 7u);
+	return b < RS_LAT_BUCKETS ? b : RS_LAT_BUCKETS - 1;
+}
+/* Smallest value that lands in bucket b. */
+static inline uint64_t rs_lat_bucket_lo(uint32_t b)
+{
+	if (b < 16)
+		return b;
+	uint32_t e = (b - 16u) / 8u + 4u, m = (b - 16u) % 8u;
+	return (8ull + m) << (e - 3u);
+}
+
+_Static_assert(sizeof(struct rs_bar) == 192, "bar record is 192 bytes");
+_Static_assert(sizeof(struct rs_latest) == 128 + RS_BAR_MAX_INTERVALS * 192, "latest row");
+_Static_assert(sizeof(struct rs_pressure) == 192, "pressure record is 192 bytes");
+_Static_assert(sizeof(struct rs_signal) == 192, "signal record is 192 bytes");
+_Static_assert(sizeof(struct rs_pattern) == 64, "pattern record is 64 bytes");
+_Static_assert(sizeof(struct rs_flow) == 64 + RS_FLOW_WINDOWS * 192 + 192, "flow row");
+
 /* ======================================================================
  * Part 2: client API
  * ====================================================================== */
@@ -242,9 +425,19 @@ _Static_assert(sizeof(struct rs_depth) == 32, "depth header is 32 bytes");
 #define RS_SEGNAME_DEPTH       "depth"       /* table of struct rs_depth + levels */
 #define RS_SEGNAME_EVENTS      "events"      /* broadcast ring of struct rs_event */
 #define RS_SEGNAME_COUNTERS    "counters"    /* counters block */
+#define RS_SEGNAME_BARS        "bars"        /* broadcast ring of struct rs_bar (RS_REC_BAR) */
+#define RS_SEGNAME_LATEST      "latest"      /* table of struct rs_latest, instrument-keyed */
+#define RS_SEGNAME_PRESSURE    "pressure"    /* broadcast ring of struct rs_pressure */
+#define RS_SEGNAME_SIGNALS     "signals"     /* broadcast ring: rs_signal and rs_pattern */
+#define RS_SEGNAME_FLOW        "flow"        /* table of struct rs_flow, instrument-keyed */
+#define RS_SEGNAME_LATENCY     "latency"     /* raw segment: struct rs_latency_block */
 
 /* Record types carried in broadcast rings (rs_record_fn's `type`). */
-#define RS_REC_EVENT 1u /* struct rs_event */
+#define RS_REC_EVENT    1u /* struct rs_event */
+#define RS_REC_BAR      2u /* struct rs_bar */
+#define RS_REC_PRESSURE 3u /* struct rs_pressure */
+#define RS_REC_SIGNAL   4u /* struct rs_signal */
+#define RS_REC_PATTERN  5u /* struct rs_pattern */
 
 /* Opaque handles. All are process-local; none may be shared between
  * threads without external locking (use one per thread). */

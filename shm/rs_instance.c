@@ -19,6 +19,8 @@ void rs_instance_conf_default(struct rs_instance_conf *c, const char *name)
 	c->gid = (gid_t)-1;
 	c->huge = RS_SHM_HUGE_AUTO;
 	c->reserve = true;
+	c->analytics = true;
+	c->analytics_slots = 1u << 16;
 }
 
 /* The generation of the instance's previous run, from its counters
@@ -42,6 +44,16 @@ static int mkseg(struct rs_shm_seg **out, const struct rs_instance_conf *c, uint
 				.mode = c->mode, .gid = c->gid, .huge = c->huge, .reserve = c->reserve,
 				.generation = gen};
 	return rs_shm_create(out, &o);
+}
+
+/* Every segment of in, counters first; unused ones are NULL. */
+#define RS_INSTANCE_NSEG 11
+static void segs(struct rs_instance *in, struct rs_shm_seg *s[RS_INSTANCE_NSEG])
+{
+	struct rs_shm_seg *t[RS_INSTANCE_NSEG] = {in->seg_counters, in->seg_instruments, in->seg_bbo, in->seg_depth,
+						  in->seg_events, in->seg_bars, in->seg_latest, in->seg_pressure,
+						  in->seg_signals, in->seg_flow, in->seg_latency};
+	memcpy(s, t, sizeof(t));
 }
 
 int rs_instance_create(struct rs_instance **out, const struct rs_instance_conf *c)
@@ -79,34 +91,78 @@ int rs_instance_create(struct rs_instance **out, const struct rs_instance_conf *
 		rs_instance_close(in, true);
 		return rc;
 	}
-	in->huge = in->seg_counters->huge && in->seg_instruments->huge && in->seg_bbo->huge &&
-		   in->seg_depth->huge && in->seg_events->huge;
+	if (c->analytics) {
+		uint32_t as = c->analytics_slots ? c->analytics_slots : 1u << 16;
+		size_t fbar = rs_bcast_footprint(as, 256), fpr = rs_bcast_footprint(as, 256),
+		       fsig = rs_bcast_footprint(as, 256),
+		       flt = rs_seqtab_footprint(c->max_instruments, sizeof(struct rs_latest)),
+		       ffl = rs_seqtab_footprint(c->max_instruments, sizeof(struct rs_flow));
+		if (!fbar || !flt || !ffl) {
+			rs_instance_close(in, true);
+			return RS_ERR_SET(-EINVAL, "instance %s: invalid analytics ring slots %u", c->name, as);
+		}
+		if ((rc = mkseg(&in->seg_bars, c, gen, RS_SEGNAME_BARS, RS_SEG_BCAST, fbar)) ||
+		    (rc = rs_bcast_init(&in->bars, in->seg_bars->body, in->seg_bars->body_size, as, 256)) ||
+		    (rc = mkseg(&in->seg_latest, c, gen, RS_SEGNAME_LATEST, RS_SEG_TABLE, flt)) ||
+		    (rc = rs_seqtab_init(&in->latest, in->seg_latest->body, in->seg_latest->body_size,
+					 c->max_instruments, sizeof(struct rs_latest))) ||
+		    (rc = mkseg(&in->seg_pressure, c, gen, RS_SEGNAME_PRESSURE, RS_SEG_BCAST, fpr)) ||
+		    (rc = rs_bcast_init(&in->pressure, in->seg_pressure->body, in->seg_pressure->body_size, as, 256)) ||
+		    (rc = mkseg(&in->seg_signals, c, gen, RS_SEGNAME_SIGNALS, RS_SEG_BCAST, fsig)) ||
+		    (rc = rs_bcast_init(&in->signals, in->seg_signals->body, in->seg_signals->body_size, as, 256)) ||
+		    (rc = mkseg(&in->seg_flow, c, gen, RS_SEGNAME_FLOW, RS_SEG_TABLE, ffl)) ||
+		    (rc = rs_seqtab_init(&in->flow, in->seg_flow->body, in->seg_flow->body_size, c->max_instruments,
+					 sizeof(struct rs_flow)))) {
+			RS_ERR_APPEND("instance %s", c->name);
+			rs_instance_close(in, true);
+			return rc;
+		}
+	}
+	if ((rc = mkseg(&in->seg_latency, c, gen, RS_SEGNAME_LATENCY, RS_SEG_RAW, sizeof(struct rs_latency_block)))) {
+		RS_ERR_APPEND("instance %s", c->name);
+		rs_instance_close(in, true);
+		return rc;
+	}
+	in->latency = (struct rs_latency_block *)in->seg_latency->body;
+	memset(in->latency, 0, sizeof(*in->latency));
+	in->latency->bucket_count = RS_LAT_BUCKETS;
+	{
+		struct rs_shm_seg *s[RS_INSTANCE_NSEG];
+		segs(in, s);
+		in->huge = true;
+		for (unsigned i = 0; i < RS_INSTANCE_NSEG; i++)
+			if (s[i] && !s[i]->huge)
+				in->huge = false;
+	}
 	*out = in;
 	return 0;
 }
 
 void rs_instance_publish(struct rs_instance *in)
 {
-	rs_shm_publish(in->seg_instruments);
-	rs_shm_publish(in->seg_bbo);
-	rs_shm_publish(in->seg_depth);
-	rs_shm_publish(in->seg_events);
-	rs_shm_publish(in->seg_counters);
+	struct rs_shm_seg *s[RS_INSTANCE_NSEG];
+	segs(in, s);
+	for (unsigned i = RS_INSTANCE_NSEG; i-- > 0;) /* counters last: clients anchor on it */
+		if (s[i])
+			rs_shm_publish(s[i]);
 }
 
 void rs_instance_heartbeat(struct rs_instance *in)
 {
-	struct rs_shm_seg *s[] = {in->seg_counters, in->seg_instruments, in->seg_bbo, in->seg_depth, in->seg_events};
-	for (unsigned i = 0; i < 5; i++)
-		rs_shm_heartbeat(s[i]);
+	struct rs_shm_seg *s[RS_INSTANCE_NSEG];
+	segs(in, s);
+	for (unsigned i = 0; i < RS_INSTANCE_NSEG; i++)
+		if (s[i])
+			rs_shm_heartbeat(s[i]);
 }
 
 void rs_instance_close(struct rs_instance *in, bool remove)
 {
 	if (!in)
 		return;
-	struct rs_shm_seg *s[] = {in->seg_counters, in->seg_instruments, in->seg_bbo, in->seg_depth, in->seg_events};
-	for (unsigned i = 0; i < 5; i++) {
+	struct rs_shm_seg *s[RS_INSTANCE_NSEG];
+	segs(in, s);
+	for (unsigned i = 0; i < RS_INSTANCE_NSEG; i++) {
 		if (!s[i])
 			continue;
 		rs_shm_mark_closed(s[i]);

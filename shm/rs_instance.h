@@ -7,6 +7,14 @@
  *   bbo          seqlocked table of struct rs_bbo, instrument-keyed
  *   depth        seqlocked table of struct rs_depth + 2*depth levels
  *   events       broadcast ring of struct rs_event (type RS_REC_EVENT)
+ * and, with analytics on (conf.analytics):
+ *   bars         broadcast ring of struct rs_bar (RS_REC_BAR)
+ *   latest       seqlocked table of struct rs_latest, instrument-keyed
+ *   pressure     broadcast ring of struct rs_pressure (RS_REC_PRESSURE)
+ *   signals      broadcast ring of rs_signal / rs_pattern (RS_REC_SIGNAL/PATTERN)
+ *   flow         seqlocked table of struct rs_flow, instrument-keyed
+ * and always:
+ *   latency      raw segment holding struct rs_latency_block
  *
  * Clients read them through libringside (include/ringside.h).
  */
@@ -33,6 +41,8 @@ struct rs_instance_conf {
 	gid_t gid;                 /* group, (gid_t)-1 = unchanged */
 	int huge;                  /* RS_SHM_HUGE_* */
 	bool reserve;              /* may raise vm.nr_hugepages */
+	bool analytics;            /* create bars/latest/pressure/signals/flow, default true */
+	uint32_t analytics_slots;  /* slots of each analytics broadcast ring, default 64 Ki */
 };
 
 struct rs_instance {
@@ -40,6 +50,12 @@ struct rs_instance {
 	struct rs_counters counters;
 	struct rs_seqtab instruments, bbo, depth;
 	struct rs_bcast events;
+	/* analytics (NULL / zeroed when conf.analytics is false) */
+	struct rs_shm_seg *seg_bars, *seg_latest, *seg_pressure, *seg_signals, *seg_flow;
+	struct rs_bcast bars, pressure, signals;
+	struct rs_seqtab latest, flow;
+	struct rs_shm_seg *seg_latency;
+	struct rs_latency_block *latency; /* in seg_latency */
 	uint32_t generation;
 	uint16_t depth_levels;
 	bool huge;                 /* every segment is on huge pages */

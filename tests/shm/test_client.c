@@ -71,6 +71,7 @@ static struct rs_instance *make_instance(uint32_t gen, uint32_t event_slots)
 	c.event_slots = event_slots;
 	c.counters = 16;
 	c.huge = RS_SHM_HUGE_OFF;
+	c.analytics = false; /* core segment set; analytics segments tested below */
 	cr_assert_eq(rs_instance_create(&in, &c), 0, "%s", rs_errmsg());
 	return in;
 }
@@ -115,7 +116,7 @@ Test(rs_client, tables_counters_and_events)
 	cr_assert_eq(b.ask.size, 200);
 
 	struct rs_segment_info segs[8];
-	cr_assert_eq(rs_client_segments(c, segs, 8), 5);
+	cr_assert_eq(rs_client_segments(c, segs, 8), 6); /* core five + latency */
 
 	struct rs_sub *s;
 	cr_assert_eq(rs_client_sub_open(c, RS_SEGNAME_EVENTS, RS_START_NEWEST, &s), 0, "%s", rs_errmsg());
@@ -233,4 +234,54 @@ Test(rs_client, producer_killed_then_restarted)
 	rs_instance_close(in, false);
 	cr_assert_eq(rs_client_check(c), -ESHUTDOWN);
 	rs_client_close(c);
+}
+
+struct got_signal {
+	int n;
+	struct rs_signal last;
+};
+static void on_rec_signal(void *arg, uint32_t type, const void *rec, uint32_t len)
+{
+	struct got_signal *g = arg;
+	cr_assert_eq(type, RS_REC_SIGNAL);
+	cr_assert_eq(len, sizeof(struct rs_signal));
+	memcpy(&g->last, rec, sizeof(g->last));
+	g->n++;
+}
+
+Test(rs_client, analytics_segments)
+{
+	struct rs_instance_conf cf;
+	struct rs_instance *in;
+	rs_instance_conf_default(&cf, inst);
+	cf.generation = 1;
+	cf.max_instruments = 64;
+	cf.depth = 10;
+	cf.event_slots = 64;
+	cf.counters = 16;
+	cf.analytics_slots = 64;
+	cf.huge = RS_SHM_HUGE_OFF;
+	cr_assert_eq(rs_instance_create(&in, &cf), 0, "%s", rs_errmsg());
+	rs_instance_publish(in);
+
+	struct rs_client *c;
+	struct rs_table *t;
+	struct rs_sub *s;
+	struct rs_segment_info segs[16];
+	cr_assert_eq(rs_client_open(&c, inst, NULL), 0, "%s", rs_errmsg());
+	cr_assert_eq(rs_client_segments(c, segs, 16), 11);
+	cr_assert_eq(rs_client_table_open(c, RS_SEGNAME_LATEST, &t), 0, "%s", rs_errmsg());
+	cr_assert_eq(rs_client_table_payload(t), sizeof(struct rs_latest));
+	cr_assert_eq(rs_client_table_open(c, RS_SEGNAME_FLOW, &t), 0, "%s", rs_errmsg());
+	cr_assert_eq(rs_client_table_payload(t), sizeof(struct rs_flow));
+	cr_assert_eq(rs_client_sub_open(c, RS_SEGNAME_SIGNALS, RS_START_OLDEST, &s), 0, "%s", rs_errmsg());
+	struct rs_signal sig = {.instrument_id = 9, .direction = RS_SIDE_BID, .confidence = 0.93};
+	cr_assert_eq(rs_bcast_write(&in->signals, RS_REC_SIGNAL, &sig, sizeof(sig)), 0);
+	struct got_signal g = {0};
+	cr_assert_eq(rs_client_sub_poll(s, on_rec_signal, &g, 0), 1);
+	cr_assert_eq(g.n, 1);
+	cr_assert_eq(g.last.instrument_id, 9);
+	cr_assert_eq(g.last.direction, RS_SIDE_BID);
+	rs_client_close(c);
+	rs_instance_close(in, true);
 }
