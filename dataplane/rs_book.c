@@ -79,6 +79,8 @@ struct rs_book {
 	struct rs_depth *pub_depth;
 	struct rs_seqtab *tab_bbo, *tab_depth;
 	uint64_t pub_skipped;        /* instruments beyond a table's slots */
+	rs_book_amend_fn amend;      /* see rs_book_set_amend() */
+	void *amend_ctx;
 };
 
 /* ------------------------------------------------------------------ helpers */
@@ -956,6 +958,8 @@ unsigned rs_book_publish(struct rs_book *b, rs_book_publish_fn fn, void *ctx)
 			continue;
 		rs_book_bbo(b, idx, &b->pub_bbo);
 		rs_book_depth(b, idx, b->pub_depth, b->cfg.depth);
+		if (b->amend)
+			b->amend(b->amend_ctx, idx, &b->pub_bbo);
 		struct rs_book_inst *in = &b->insts[idx];
 		uint64_t key = rs_itable_key(in->instrument_id);
 		if (b->tab_bbo) {
@@ -999,6 +1003,12 @@ int rs_book_attach_tables(struct rs_book *b, struct rs_seqtab *bbo, struct rs_se
 	for (uint32_t i = 0; i < b->ninst; i++) /* slots are per table: claim again */
 		b->insts[i].slot_bbo = b->insts[i].slot_depth = RS_BOOK_NIL;
 	return 0;
+}
+
+void rs_book_set_amend(struct rs_book *b, rs_book_amend_fn fn, void *ctx)
+{
+	b->amend = fn;
+	b->amend_ctx = ctx;
 }
 
 uint64_t rs_book_publish_skipped(const struct rs_book *b)

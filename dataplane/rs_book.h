@@ -104,6 +104,14 @@ typedef void (*rs_book_publish_fn)(void *ctx, uint32_t idx, const struct rs_bbo 
 				   const struct rs_depth *depth);
 unsigned rs_book_publish(struct rs_book *b, rs_book_publish_fn fn, void *ctx);
 
+/* Amend hook: called by rs_book_publish() for each published instrument
+ * after its BBO was computed and before it is written to the table / given
+ * to fn, so another module of the same handler thread (analytics) can fill
+ * the fields the book does not own (microprice, ofi, imbalance_ppm).
+ * fn NULL removes the hook. */
+typedef void (*rs_book_amend_fn)(void *ctx, uint32_t idx, struct rs_bbo *bbo);
+void rs_book_set_amend(struct rs_book *b, rs_book_amend_fn fn, void *ctx);
+
 /* Attach instrument-keyed seqlocked tables (shm/rs_seqtab.h laid out as
  * shm/rs_itable.h says: slot claimed per instrument_id, key id + 1; either
  * may be NULL) that rs_book_publish() writes: payload struct rs_bbo /
