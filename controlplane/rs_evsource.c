@@ -116,6 +116,9 @@ int rs_evsource_open(struct rs_evsource **out, const char *path, int format,
 		rc = rs_itchfile_open(&s->itf, path, 0);
 		if (!rc) {
 			rs_itch_dec_init(&s->dec, 0);
+			/* NASDAQ fills the P side byte with 'B' on every trade in
+			 * real captures: classify those trades (Lee-Ready) instead */
+			s->dec.pside_mode = RS_ITCH_PSIDE_NONE;
 			s->dec.h.ctx = s;
 			s->dec.h.stock_directory = on_stock_dir;
 			date_from_name(s, path);
