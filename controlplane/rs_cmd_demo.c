@@ -1,19 +1,22 @@
 /*
- * rs_cmd_demo.c - `ringside demo` and `ringside rates`.
+ * rs_cmd_demo.c - `ringside demo` (README command 1) and `ringside rates`.
  *
- * demo: the embedded end-to-end run that needs no NIC and no set-up. A
- * producer process generates a synthetic NASDAQ ITCH 5.0 session (the same
- * generator as `ringside gen`), decodes it with the dataplane's ITCH
- * decoder, rebuilds every book with the MBO book engine, and publishes into
- * an instance's shared-memory segments (huge pages where possible): the
- * normalized-event broadcast ring, instrument directory, BBO and MBP-N
- * tables, counters. In the foreground, the same code as `ringside rates`
- * attaches through libringside (the public client API, nothing else) and
- * prints live rates and the busiest books every second. Ctrl-C stops both
- * and removes the segments.
+ * demo: the appliance on its embedded default, no NIC and no set-up by
+ * hand. It starts three processes and owns them:
+ *   ringsided --embedded      io_uring on loopback (lines A 127.0.0.1:26400,
+ *                             B :26401), recovery server 127.0.0.1:26500,
+ *                             shared memory on huge pages where possible
+ *   ringside replay           generated ITCH sessions over MoldUDP64 on both
+ *                             lines at ~1 M messages/s (sent in bursts), with
+ *                             0.1 % loss on line A and 0.01 % on line B, so
+ *                             arbitration and retransmission are visible;
+ *                             the replayer serves the re-requests
+ *   ringside top              the live view (or, with --seconds / without a
+ *                             terminal, one status line per second)
+ * Ctrl-C (or --seconds N) stops all three; ringsided removes its segments.
  *
- * Until the daemon (ringsided) exists this is README command 1; the
- * producer loop here is the inline-mode dataplane in miniature.
+ * rates: attach to any instance through libringside and print event rates
+ * and the busiest books every second.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,16 +28,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "controlplane/rs_metrics.h"
 #include "ringside.h"
-#include "rs_book.h"
 #include "rs_cli.h"
 #include "rs_err.h"
-#include "rs_gen.h"
-#include "rs_instance.h"
-#include "rs_instdir.h"
-#include "rs_itch.h"
 
-static volatile sig_atomic_t stop_flag; /* async-signal flag, not thread sync */
+static volatile sig_atomic_t stop_flag;
+
+struct gapsum {
+	uint64_t gaps, recovered, unrecovered, dups;
+};
+
+static int sum_gaps(void *arg, uint32_t id, uint32_t type, const char *label, uint64_t value)
+{
+	struct gapsum *g = arg;
+	(void)id;
+	(void)type;
+	if (!strncmp(label, "rs_feed_gaps_total", 18))
+		g->gaps += value;
+	else if (!strncmp(label, "rs_feed_recovered_total", 23))
+		g->recovered += value;
+	else if (!strncmp(label, "rs_feed_unrecovered_total", 25))
+		g->unrecovered += value;
+	else if (!strncmp(label, "rs_line_duplicates_total", 24))
+		g->dups += value;
+	return 0;
+} /* async-signal flag, not thread sync */
 
 static void on_signal(int sig)
 {
@@ -47,166 +66,6 @@ static uint64_t mono_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-struct demo_opts {
-	const char *instance;
-	uint64_t rate;       /* messages/s, 0 = full speed */
-	uint32_t symbols;
-	uint64_t messages;   /* per generated session; sessions repeat with new seeds */
-	double duration;     /* seconds, 0 = until Ctrl-C */
-	int huge;
-	int view;
-};
-
-/* ------------------------------------------------------------ producer */
-
-struct producer {
-	struct rs_instance *in;
-	struct rs_book *book;
-	struct rs_itch_dec dec;
-	struct rs_instdir dir;
-	_Atomic uint64_t *c_msgs, *c_events, *c_rejected, *c_bbo, *c_sessions, *c_book_q;
-};
-
-static _Atomic uint64_t *counter(struct rs_instance *in, const char *label)
-{
-	int id = rs_counters_alloc(&in->counters, RS_COUNTER_TYPE_COUNTER, 0, label);
-	return id >= 0 ? rs_counters_value(&in->counters, id) : NULL;
-}
-
-static int producer_setup(struct producer *p, const struct demo_opts *o)
-{
-	struct rs_instance_conf ic;
-	struct rs_book_cfg bc;
-	int rc;
-
-	rs_instance_conf_default(&ic, o->instance);
-	ic.max_instruments = 16384;
-	ic.depth = 10;
-	ic.huge = o->huge;
-	if ((rc = rs_instance_create(&p->in, &ic)))
-		return rc;
-	rs_book_cfg_default(&bc);
-	bc.max_instruments = 16384;
-	bc.max_orders = 1u << 20;  /* a generated session keeps ~10^5 orders live */
-	bc.max_levels = 1u << 18;
-	bc.depth = 10;
-	bc.reserve_huge = 1;
-	if ((rc = rs_book_create(&p->book, &bc)))
-		return rc;
-	if ((rc = rs_book_attach_tables(p->book, &p->in->bbo, &p->in->depth)))
-		return rc;
-	rs_itch_dec_init(&p->dec, 1);
-	rs_itch_dec_set_date(&p->dec, 2026, 11, 20);
-	if ((rc = rs_instdir_init(&p->dir, 65536, 1)))
-		return rc;
-	rs_instdir_bind(&p->dir, &p->dec);
-	if ((rc = rs_instdir_attach_table(&p->dir, &p->in->instruments)))
-		return rc;
-	p->c_msgs = counter(p->in, "demo.itch_messages");
-	p->c_events = counter(p->in, "demo.events_published");
-	p->c_rejected = counter(p->in, "demo.itch_rejected");
-	p->c_bbo = counter(p->in, "demo.bbo_changes");
-	p->c_sessions = counter(p->in, "demo.sessions");
-	p->c_book_q = counter(p->in, "demo.book_quality_events");
-	if (!p->c_msgs || !p->c_events || !p->c_rejected || !p->c_bbo || !p->c_sessions || !p->c_book_q)
-		return RS_ERR_SET(-ENOSPC, "counters block full");
-	rs_instance_publish(p->in);
-	return 0;
-}
-
-static int run_producer(const struct demo_opts *o)
-{
-	struct producer p;
-	struct rs_gen *g = NULL;
-	struct rs_gen_opts go;
-	uint8_t msg[RS_GEN_MSG_MAX];
-	struct rs_event ev[RS_ITCH_MAX_EVENTS];
-	uint64_t seq = 0, sent = 0, t0 = mono_ns(), last_pub = t0, seed = 1;
-	char err[256];
-	int rc;
-
-	memset(&p, 0, sizeof(p));
-	if ((rc = producer_setup(&p, o))) {
-		fprintf(stderr, "ringside demo: producer: %s\n", rs_err_msg());
-		goto out;
-	}
-	t0 = last_pub = mono_ns(); /* pace from here, not from before the set-up */
-	fprintf(stderr, "ringside demo: instance '%s' generation %u up (%s), %u symbols, %s\n", o->instance,
-		p.in->generation, p.in->huge ? "2 MiB huge pages" : "ordinary shared memory (no huge pages)",
-		o->symbols, o->rate ? "paced" : "full speed");
-	while (!stop_flag) {
-		if (!g) {
-			rs_gen_opts_default(&go);
-			go.seed = seed++;
-			go.symbols = o->symbols;
-			go.messages = o->messages;
-			if ((rc = rs_gen_create(&g, &go, err, sizeof(err)))) {
-				fprintf(stderr, "ringside demo: generator: %s\n", err);
-				goto out;
-			}
-			rs_counters_inc(p.c_sessions);
-			rs_book_reset(p.book); /* a new session starts with empty books */
-		}
-		/* a burst of 32 messages, then pacing */
-		for (int i = 0; i < 32; i++) {
-			size_t len = rs_gen_next(g, msg);
-			if (!len) {
-				rs_gen_destroy(g);
-				g = NULL;
-				break;
-			}
-			uint64_t now = real_ns();
-			unsigned n = rs_itch_decode(&p.dec, msg, len, ++seq, now, ev);
-			rs_counters_inc(p.c_msgs);
-			for (unsigned k = 0; k < n; k++) {
-				rs_book_apply(p.book, &ev[k]);
-				if (ev[k].rs_flags & RS_EVF_REJECTED)
-					rs_counters_inc(p.c_book_q);
-				if (ev[k].rs_flags & RS_EVF_BBO_CHANGED)
-					rs_counters_inc(p.c_bbo);
-				rs_bcast_write(&p.in->events, RS_REC_EVENT, &ev[k], sizeof(ev[k]));
-			}
-			rs_counters_add(p.c_events, n);
-			sent++;
-		}
-		uint64_t now = mono_ns();
-		if (now - last_pub >= 10000000ull) { /* tables and heartbeat every 10 ms */
-			rs_book_publish(p.book, NULL, NULL);
-			rs_instance_heartbeat(p.in);
-			uint64_t rej = 0;
-			for (unsigned k = 0; k < RS_ITCH_REJ__COUNT; k++)
-				rej += p.dec.c.rejects[k];
-			rs_counters_set(p.c_rejected, rej);
-			last_pub = now;
-		}
-		if (o->rate) {
-			uint64_t due = t0 + sent * 1000000000ull / o->rate;
-			if (due > now + 200000) {
-				struct timespec ts = {0, (long)(due - now)};
-				nanosleep(&ts, NULL);
-			}
-		}
-	}
-	rc = 0;
-out:
-	if (g)
-		rs_gen_destroy(g);
-	if (p.book)
-		rs_book_destroy(p.book);
-	if (p.dir.inst)
-		rs_instdir_fini(&p.dir);
-	if (p.in)
-		rs_instance_close(p.in, true);
-	return rc ? RS_EX_SOFTWARE : RS_EX_OK;
 }
 
 /* -------------------------------------------------------------- viewer */
@@ -250,8 +109,8 @@ static void fmt_px(char *buf, size_t len, int64_t px)
 static int get_counter(void *arg, uint32_t id, uint32_t type, const char *label, uint64_t value)
 {
 	(void)id; (void)type;
-	if (!strcmp(label, "demo.itch_messages"))
-		*(uint64_t *)arg = value;
+	if (!strncmp(label, "rs_feed_messages_total", 22))
+		*(uint64_t *)arg += value;
 	return 0;
 }
 
@@ -304,6 +163,8 @@ static int run_viewer(const char *instance, double duration, pid_t child)
 		double dt = (double)(now - last) / 1e9;
 		uint64_t msgs = 0;
 		rs_client_counters(c, get_counter, &msgs);
+		if (msgs < last_msgs) /* a new generation restarted the counters */
+			last_msgs = 0;
 		int hc = rs_client_check(c);
 		printf("\n%6.1fs  msgs %9.0f/s  events %9.0f/s  adds %8.0f/s  cancels %8.0f/s  fills %7.0f/s  "
 		       "trades %6.0f/s  bbo-changes %8.0f/s  overruns %llu  producer %s\n",
@@ -357,23 +218,88 @@ out:
 
 /* ------------------------------------------------------------ commands */
 
+struct demo_opts {
+	const char *instance;
+	uint64_t rate;       /* messages/s */
+	uint32_t symbols;
+	uint64_t messages;   /* per generated session; sessions repeat with new seeds */
+	double seconds;      /* 0 = until Ctrl-C */
+	double drop_a, drop_b;
+	bool view_top;
+};
+
 static void demo_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringside demo [--instance NAME] [--rate MSG/S] [--symbols N] [--messages N]\n"
-		"                     [--duration S] [--no-huge] [--produce-only]\n\n"
-		"Runs the embedded end-to-end demo: a producer process generates a synthetic\n"
-		"ITCH 5.0 session, decodes it, rebuilds every MBO book and publishes events,\n"
-		"BBO/MBP tables and counters into shared memory (huge pages where possible);\n"
-		"this process attaches through libringside and prints live rates.\n\n"
-		"  --instance NAME   instance name (default demo)\n"
-		"  --rate N          messages per second (default 1000000; 0 = full speed)\n"
-		"  --symbols N       symbols in the session (default 500)\n"
-		"  --messages N      messages per generated session, repeated with new seeds\n"
-		"                    (default 20000000)\n"
-		"  --duration S      stop after S seconds (default: run until Ctrl-C)\n"
-		"  --no-huge         ordinary shared memory only\n"
-		"  --produce-only    run only the producer (read it with 'ringside rates')\n");
+		"usage: ringside demo [--seconds N] [--rate MSG/S] [--messages N] [--symbols N]\n"
+		"                     [--drop-a P] [--drop-b P] [--instance NAME] [--no-top]\n\n"
+		"Runs the appliance on its embedded default configuration: ringsided --embedded\n"
+		"(io_uring on loopback, shared memory on huge pages where possible), a replay of\n"
+		"generated ITCH sessions on lines A and B at ~1 M messages/s with a little loss\n"
+		"(recovered by arbitration and retransmission) and the live view `ringside top`.\n"
+		"Ctrl-C stops everything and removes the segments.\n\n"
+		"  --seconds N      stop after N seconds; prints one status line per second\n"
+		"                   instead of the live view\n"
+		"  --rate N         messages per second (default 1000000)\n"
+		"  --messages N     messages per generated session (default 10000000)\n"
+		"  --symbols N      symbols per session (default 1000)\n"
+		"  --drop-a P       packet loss on line A (default 0.001)\n"
+		"  --drop-b P       packet loss on line B (default 0.0001)\n"
+		"  --instance NAME  instance name (default demo)\n"
+		"  --no-top         status lines instead of `ringside top`\n");
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (log) {
+			FILE *f = fopen(log, "a");
+			if (f) {
+				dup2(fileno(f), 2);
+				dup2(fileno(f), 1);
+			}
+		}
+		execv(argv[0], argv);
+		fprintf(stderr, "ringside demo: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return p;
+}
+
+static void stop_child(pid_t p, int sig, int ms)
+{
+	if (p <= 0)
+		return;
+	kill(p, sig);
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(p, NULL, WNOHANG) == p)
+			return;
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	kill(p, SIGKILL);
+	waitpid(p, NULL, 0);
+}
+
+static pid_t start_replay(const char *self, const struct demo_opts *o, unsigned seq)
+{
+	char rate[32], msgs[32], syms[16], seed[16], sess[16], da[32], db[32];
+	snprintf(rate, sizeof(rate), "%llu", (unsigned long long)o->rate);
+	snprintf(msgs, sizeof(msgs), "%llu", (unsigned long long)o->messages);
+	snprintf(syms, sizeof(syms), "%u", o->symbols);
+	snprintf(seed, sizeof(seed), "%u", seq);
+	snprintf(sess, sizeof(sess), "DEMO%06u", seq % 1000000);
+	snprintf(da, sizeof(da), "%g", o->drop_a);
+	snprintf(db, sizeof(db), "%g", o->drop_b);
+	char *argv[] = {(char *)self, "replay", "--format", "gen", "--gen-messages", msgs,
+			"--gen-symbols", syms, "--gen-seed", seed, "--session", sess, "--dest",
+			"127.0.0.1:26400,127.0.0.1:26401", "--rate", rate, "--batch", "8",
+			"--drop-a", da, "--drop-b", db, "--retrans-port", "26500", "--retrans-bind",
+			"127.0.0.1", "--linger", "0.5", "--quiet", NULL};
+	return spawn(argv, NULL);
 }
 
 static int cmd_demo(int argc, char **argv)
@@ -382,20 +308,22 @@ static int cmd_demo(int argc, char **argv)
 					   {"rate", required_argument, 0, 'r'},
 					   {"symbols", required_argument, 0, 's'},
 					   {"messages", required_argument, 0, 'm'},
-					   {"duration", required_argument, 0, 'd'},
-					   {"no-huge", no_argument, 0, 'H'},
-					   {"produce-only", no_argument, 0, 'p'},
+					   {"seconds", required_argument, 0, 'S'},
+					   {"duration", required_argument, 0, 'S'},
+					   {"drop-a", required_argument, 0, 'a'},
+					   {"drop-b", required_argument, 0, 'b'},
+					   {"no-top", no_argument, 0, 'n'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
-	struct demo_opts o = {"demo", 1000000, 500, 20000000, 0, RS_SHM_HUGE_AUTO, 1};
+	struct demo_opts o = {"demo", 1000000, 1000, 10000000, 0, 0.001, 0.0001, true};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:r:s:m:d:Hph", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:s:m:S:a:b:nh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.instance = optarg; break;
 		case 'r':
-			if (rs_cli_parse_count(optarg, 1000000000000ull, &o.rate)) {
+			if (rs_cli_parse_count(optarg, 1000000000000ull, &o.rate) || !o.rate) {
 				fprintf(stderr, "ringside demo: bad --rate '%s'\n", optarg);
 				return RS_EX_USAGE;
 			}
@@ -407,9 +335,10 @@ static int cmd_demo(int argc, char **argv)
 				return RS_EX_USAGE;
 			}
 			break;
-		case 'd': o.duration = strtod(optarg, NULL); break;
-		case 'H': o.huge = RS_SHM_HUGE_OFF; break;
-		case 'p': o.view = 0; break;
+		case 'S': o.seconds = strtod(optarg, NULL); break;
+		case 'a': o.drop_a = strtod(optarg, NULL); break;
+		case 'b': o.drop_b = strtod(optarg, NULL); break;
+		case 'n': o.view_top = false; break;
 		case 'h': demo_usage(stdout); return RS_EX_OK;
 		default: demo_usage(stderr); return RS_EX_USAGE;
 		}
@@ -418,37 +347,135 @@ static int cmd_demo(int argc, char **argv)
 		demo_usage(stderr);
 		return RS_EX_USAGE;
 	}
+	if (o.seconds > 0 || !isatty(1))
+		o.view_top = false;
+
+	/* ringsided sits next to this executable */
+	char self[4096], daemon[4200], log[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("ringside demo: /proc/self/exe");
+		return RS_EX_UNAVAILABLE;
+	}
+	self[n] = 0;
+	snprintf(daemon, sizeof(daemon), "%.*s/ringsided", (int)(strrchr(self, '/') - self), self);
+	if (access(daemon, X_OK)) {
+		fprintf(stderr, "ringside demo: %s: %s (build the ringsided target)\n", daemon, strerror(errno));
+		return RS_EX_UNAVAILABLE;
+	}
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(log, sizeof(log), "%s/ringside-demo-%s.log", tmp, o.instance);
+	unlink(log);
+
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
-	if (!o.view) {
-		if (o.duration > 0)
-			alarm((unsigned)(o.duration + 0.999));
-		sigaction(SIGALRM, &sa, NULL);
-		return run_producer(&o);
+	char *dargv[] = {daemon, "--embedded", "--instance", (char *)o.instance, "--remove-on-exit", NULL};
+	pid_t dp = spawn(dargv, log), rp = 0, vp = 0;
+	int rc = RS_EX_OK;
+	/* wait for the instance */
+	struct rs_client *cl = NULL;
+	for (int i = 0; i < 3000 && !stop_flag; i++) {
+		if (!rs_client_open(&cl, o.instance, NULL))
+			break;
+		cl = NULL;
+		if (waitpid(dp, NULL, WNOHANG) == dp) {
+			fprintf(stderr, "ringside demo: ringsided exited during start-up; its log (%s):\n", log);
+			char cmd[4300];
+			snprintf(cmd, sizeof(cmd), "tail -5 '%s' >&2", log);
+			(void)!system(cmd);
+			return RS_EX_UNAVAILABLE;
+		}
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("ringside demo: fork");
-		return RS_EX_UNAVAILABLE;
+	if (!cl) {
+		stop_child(dp, SIGTERM, 5000);
+		return stop_flag ? RS_EX_OK : RS_EX_UNAVAILABLE;
 	}
-	if (pid == 0)
-		_exit(run_producer(&o));
-	int rc = run_viewer(o.instance, o.duration, pid);
-	kill(pid, SIGTERM);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (rc == RS_EX_OK && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-		fprintf(stderr, "ringside demo: producer failed (status %d)\n", st);
-		rc = RS_EX_SOFTWARE;
+	rs_client_close(cl);
+	fprintf(stderr,
+		"ringside demo: ringsided --embedded up (instance '%s', log %s); replaying generated "
+		"sessions at %llu msg/s, loss A %g %% / B %g %%\n",
+		o.instance, log, (unsigned long long)o.rate, o.drop_a * 100, o.drop_b * 100);
+
+	unsigned session = 1;
+	rp = start_replay(self, &o, session++);
+	if (o.view_top) {
+		char *vargv[] = {self, "top", "-i", (char *)o.instance, NULL};
+		vp = spawn(vargv, NULL);
 	}
-	printf("demo stopped; segments of '%s' removed\n", o.instance);
+	double t0 = (double)mono_ns() / 1e9;
+	uint64_t last_msgs = 0, last_t = mono_ns();
+	struct rs_client *vc = NULL;
+	if (!o.view_top)
+		rs_client_open(&vc, o.instance, NULL);
+	while (!stop_flag) {
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
+		if (waitpid(dp, NULL, WNOHANG) == dp) {
+			fprintf(stderr, "ringside demo: ringsided stopped (log %s)\n", log);
+			dp = 0;
+			rc = RS_EX_SOFTWARE;
+			break;
+		}
+		if (rp && waitpid(rp, NULL, WNOHANG) == rp)
+			rp = start_replay(self, &o, session++); /* next session */
+		if (vp && waitpid(vp, NULL, WNOHANG) == vp) {
+			vp = 0;
+			break; /* the user left the live view */
+		}
+		uint64_t now = mono_ns();
+		if (vc && now - last_t >= 1000000000ull) {
+			uint64_t msgs = 0;
+			rs_client_counters(vc, get_counter, &msgs);
+			char st[1024];
+			int hc = rs_client_check(vc);
+			if (hc == -ESTALE)
+				rs_client_reattach(vc);
+			struct rs_latency_block *lb = malloc(sizeof(*lb));
+			uint64_t p50 = 0, p99 = 0;
+			if (lb && rs_metrics_latency(vc, lb) == 0 && lb->nhist) {
+				p50 = rs_latency_percentile(&lb->hist[0], 0.5);
+				p99 = rs_latency_percentile(&lb->hist[0], 0.99);
+			}
+			free(lb);
+			struct gapsum g = {0};
+			rs_client_counters(vc, sum_gaps, &g);
+			snprintf(st, sizeof(st),
+				 "%6.1fs  %9.0f msg/s  delivered %llu  gaps %llu  recovered %llu  "
+				 "unrecovered %llu  dup %llu  rx->shm p50 %.1f us p99 %.1f us",
+				 (double)now / 1e9 - t0,
+				 (double)(msgs >= last_msgs ? msgs - last_msgs : msgs) * 1e9 / (double)(now - last_t),
+				 (unsigned long long)msgs, (unsigned long long)g.gaps,
+				 (unsigned long long)g.recovered, (unsigned long long)g.unrecovered,
+				 (unsigned long long)g.dups, (double)p50 / 1e3, (double)p99 / 1e3);
+			printf("%s\n", st);
+			fflush(stdout);
+			last_msgs = msgs;
+			last_t = now;
+		}
+		if (o.seconds > 0 && (double)now / 1e9 - t0 >= o.seconds)
+			break;
+	}
+	if (vc)
+		rs_client_close(vc);
+	stop_child(vp, SIGTERM, 2000);
+	stop_child(rp, SIGINT, 3000);
+	stop_child(dp, SIGTERM, 10000);
+	if (rc == RS_EX_OK) {
+		unlink(log); /* a clean run leaves nothing behind */
+		printf("demo stopped; segments of '%s' removed\n", o.instance);
+	} else {
+		printf("demo stopped; segments of '%s' removed (ringsided log kept: %s)\n", o.instance, log);
+	}
 	return rc;
 }
 
-RS_CLI_COMMAND(demo, cmd_demo, "demo [--rate N] [--duration S]",
-	       "run the embedded end-to-end demo (generator -> decoder -> book -> shm -> reader)")
+RS_CLI_COMMAND(demo, cmd_demo, "demo [--seconds N] [--rate N]",
+	       "run the appliance on its embedded default (ringsided + replay + live view)")
 
 static int cmd_rates(int argc, char **argv)
 {

@@ -41,7 +41,8 @@
  *           bind: 0.0.0.0               # local address for unicast
  *           dpdk_vdev: ""               # e.g. net_af_packet0,iface=veth0 (driver dpdk)
  *           xdp_mode: skb               # skb | native (driver xdp)
- *           queue: 0
+ *           queue: 0                    # rx queue (drivers xdp, dpdk)
+ *           pcap_file: ""               # capture to replay (driver pcap, required there)
  *       recovery:
  *         server: 127.0.0.1:26500       # MoldUDP64 re-request server (host:port); "" = none
  *         max_messages: 1000            # per request
@@ -120,6 +121,7 @@ struct rs_cfg_line {
 	uint16_t queue;
 	bool xdp_native;
 	char dpdk_vdev[RS_CFG_STR];
+	char pcap_file[RS_CFG_PATH];     /* driver pcap: the capture file */
 };
 
 struct rs_cfg_recovery {
@@ -215,12 +217,25 @@ void rs_config_defaults(struct rs_config *c);
 int rs_config_load_file(struct rs_config *c, const char *path);
 int rs_config_load_string(struct rs_config *c, const char *yaml, size_t len, const char *name);
 
+/* Every message of the calling thread's last failed load, one per line
+ * (rs_err_msg() holds the same text but is capped at RS_ERR_MSG_MAX
+ * bytes). "" after a successful load. */
+const char *rs_config_errors(void);
+
 /* Copy the reloadable keys of src into dst; returns the number of keys
  * changed and, when a non-reloadable key differs, -EPERM with the key
  * named in rs_err_msg() (dst then unchanged). */
 int rs_config_reload(struct rs_config *dst, const struct rs_config *src);
 
-/* Canonical YAML rendering (for `ringside config check --print`). */
+/* Canonical YAML rendering (for `ringside config check --print`): every
+ * key, sizes with k/M/G (binary: 1k = 1024) and durations with the
+ * largest exact unit; loading the text again gives the same config.
+ * Returns the length written, or -ENOSPC when buf is too small. */
 int rs_config_dump(const struct rs_config *c, char *buf, size_t len);
+
+/* Size (k/M/G = 2^10/2^20/2^30) and duration (ns/us/ms/s/m/h, optional
+ * leading '-') parsers used for the file; 0 or -EINVAL. */
+int rs_config_parse_size(const char *s, uint64_t *out);
+int rs_config_parse_duration(const char *s, int64_t *out);
 
 #endif

@@ -58,6 +58,10 @@ enum rs_health rs_health_eval(struct rs_client *c, const struct rs_config *cfg, 
 			      struct rs_sbuf *out);
 const char *rs_health_name(enum rs_health h);
 
+/* Copy of the instance's latency block (RS_SEGNAME_LATENCY), read-only.
+ * 0, -ENODEV (no latency segment) or -errno. */
+int rs_metrics_latency(struct rs_client *c, struct rs_latency_block *out);
+
 /* Percentile (0 < q <= 1) of a histogram, ns (bucket lower bound; max_ns
  * for q == 1). 0 when empty. */
 uint64_t rs_latency_percentile(const struct rs_latency_hist *h, double q);

@@ -484,6 +484,9 @@ RS_API int rs_client_check(struct rs_client *c);
  * Errors as rs_client_open(). */
 RS_API int rs_client_reattach(struct rs_client *c);
 
+/* Instance name c was opened with (owned by c). */
+RS_API const char *rs_client_instance(const struct rs_client *c);
+
 /* Generation number of the producer c is attached to. */
 RS_API uint32_t rs_client_generation(const struct rs_client *c);
 

@@ -173,6 +173,11 @@ RS_API void rs_client_close(struct rs_client *c)
 	free(c);
 }
 
+RS_API const char *rs_client_instance(const struct rs_client *c)
+{
+	return c->instance;
+}
+
 RS_API uint32_t rs_client_generation(const struct rs_client *c)
 {
 	return c->anchor ? c->anchor->hdr->generation : 0;
