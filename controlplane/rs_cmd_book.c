@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "controlplane/rs_cli.h"
 #include "controlplane/rs_dbnfile.h"
+#include "controlplane/rs_livebook.h"
 #include "controlplane/rs_lobster.h"
 #include "dataplane/rs_book.h"
 #include "dataplane/rs_dbn.h"
@@ -36,6 +38,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ringside book FILE --format itch|dbn|lobster [options]\n"
+		"       ringside book SYMBOL [--depth N] [-i INSTANCE] [--json]   (live, from a\n"
+		"       running instance's shared memory; see `ringside book SYMBOL --help`)\n"
 		"Replay FILE through the MBO book engine and print the final book of every\n"
 		"instrument as one JSON line:\n"
 		"  {\"instrument\":ID,\"symbol\":\"...\",\"bids\":[[\"price\",size,count],...],\"asks\":[...]}\n"
@@ -149,28 +153,20 @@ static int run_itch(struct bk *k, const char *path)
 	rs_itch_dec_init(&d, 0);
 	d.h.ctx = k;
 	d.h.stock_directory = on_stock_dir;
-	const uint8_t *msg;
-	size_t len;
-	struct rs_event burst[64 + RS_ITCH_MAX_EVENTS];
-	unsigned n = 0;
-	uint64_t seq = 0;
-	while ((rc = rs_itchfile_next(&f, &msg, &len)) > 0) {
-		unsigned m = rs_itch_decode(&d, msg, len, ++seq, 0, burst + n);
+	/* the burst decoder straight into the book (handlers, e.g. the stock
+	 * directory above, run inline as each message is decoded) */
+	struct rs_event burst[64];
+	rc = 1;
+	while (rc > 0) {
+		unsigned n = rs_itch_decode_file(&d, &f, 0, burst, 64, &rc);
 		if (k->every) {
-			for (unsigned i = 0; i < m; i++)
+			for (unsigned i = 0; i < n; i++)
 				apply(k, &burst[i]);
-			continue;
-		}
-		n += m;
-		if (n >= 64) {
+		} else if (n) {
 			k->records += rs_book_apply_burst(k->b, burst, n);
 			rs_book_publish(k->b, NULL, NULL);
-			n = 0;
 		}
 	}
-	if (n)
-		k->records += rs_book_apply_burst(k->b, burst, n);
-	rs_book_publish(k->b, NULL, NULL);
 	int ret = RS_EX_OK;
 	if (rc < 0) {
 		fprintf(stderr, "ringside book: %s: truncated ITCH record at byte %zu\n", path, f.err_off);
@@ -391,6 +387,24 @@ static int cmd_book(int argc, char **argv)
 		{"symbol", required_argument, 0, 's'},  {"lobster-book", required_argument, 0, 'b'},
 		{0, 0, 0, 0},
 	};
+	/* `ringside book SYMBOL` (live, from shared memory) when there is no
+	 * --format and the first operand is not an existing file */
+	bool offline = false;
+	const char *operand = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "-f", 2) || !strncmp(argv[i], "--format", 8) ||
+		    !strncmp(argv[i], "-b", 2) || !strncmp(argv[i], "--lobster-book", 14) ||
+		    !strcmp(argv[i], "-e") || !strcmp(argv[i], "--every-event"))
+			offline = true;
+		else if (argv[i][0] != '-' && !operand &&
+			 !(i > 1 && (!strcmp(argv[i - 1], "-d") || !strcmp(argv[i - 1], "--depth") ||
+				     !strcmp(argv[i - 1], "-s") || !strcmp(argv[i - 1], "--symbol") ||
+				     !strcmp(argv[i - 1], "-i") || !strcmp(argv[i - 1], "--instance"))))
+			operand = argv[i];
+	}
+	if (!offline && operand && access(operand, F_OK) != 0)
+		return rs_livebook_main(argc, argv);
+
 	struct bk k = {.depth = 10};
 	const char *format = NULL, *bookpath = NULL;
 	int c;
@@ -478,5 +492,6 @@ static int cmd_book(int argc, char **argv)
 }
 
 RS_CLI_COMMAND(book, cmd_book,
-	       "book FILE --format itch|dbn|lobster [--depth N] [--every-event] [--symbol S] [--lobster-book F]",
-	       "replay a file through the MBO book and print the books as JSON")
+	       "book FILE --format itch|dbn|lobster [--depth N] [--every-event] [--symbol S] [--lobster-book F]\n"
+	       "       book SYMBOL [--depth N] [-i INSTANCE] [--json]",
+	       "replay a file through the MBO book (JSON books), or show a live book")

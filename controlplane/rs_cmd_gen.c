@@ -15,6 +15,9 @@ static void gen_usage(FILE *f)
 		"usage: ringside gen [options] OUT\n"
 		"Write a synthetic, seed-deterministic NASDAQ TotalView-ITCH 5.0 session.\n\n"
 		"  --seed N             random seed (default 1)\n"
+		"  --flow-seed N        draw the order flow from seed N while symbols, prices and\n"
+		"                       activity ranks still come from --seed: another trading\n"
+		"                       day of the same market (default 0 = from --seed)\n"
 		"  --symbols N          number of symbols, 1..65535 (default 1000)\n"
 		"  --messages N         total messages incl. 6 + 4 x symbols system/directory/\n"
 		"                       cross messages (default 1000000; k/M/G suffixes ok)\n"
@@ -28,6 +31,7 @@ static void gen_usage(FILE *f)
 		"  --inject SPEC        scenario (repeatable, up to %d):\n"
 		"                         sweep:SYM@HH:MM:SS[.f][,side=B|S][,levels=N]\n"
 		"                         iceberg:SYM@HH:MM:SS[.f][,side=B|S][,refills=N][,size=N][,gap-ms=N]\n"
+		"                                 [,follow=0|1]\n"
 		"                       SYM is a symbol or #N, the N-th most active symbol\n"
 		"  --quiet              no summary on stderr\n"
 		"  -h, --help           this help\n",
@@ -42,7 +46,7 @@ static int parse_count(const char *s, uint64_t *out)
 static int cmd_gen(int argc, char **argv)
 {
 	enum { O_SEED = 1000, O_SYMBOLS, O_MESSAGES, O_FORMAT, O_DATE, O_ZIPF, O_UNIFORM, O_INJECT,
-	       O_SESSION, O_QUIET };
+	       O_SESSION, O_QUIET, O_FLOW_SEED };
 	static const struct option lo[] = {
 		{"seed", required_argument, 0, O_SEED},
 		{"symbols", required_argument, 0, O_SYMBOLS},
@@ -54,6 +58,7 @@ static int cmd_gen(int argc, char **argv)
 		{"inject", required_argument, 0, O_INJECT},
 		{"session", required_argument, 0, O_SESSION},
 		{"quiet", no_argument, 0, O_QUIET},
+		{"flow-seed", required_argument, 0, O_FLOW_SEED},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -72,6 +77,12 @@ static int cmd_gen(int argc, char **argv)
 			errno = 0;
 			o.seed = strtoull(optarg, &e, 0);
 			if (errno || *e || e == optarg)
+				goto bad;
+			break;
+		case O_FLOW_SEED:
+			errno = 0;
+			o.flow_seed = strtoull(optarg, &e, 0);
+			if (errno || *e || e == optarg || optarg[0] == '-')
 				goto bad;
 			break;
 		case O_SYMBOLS:
@@ -178,9 +189,11 @@ bad:
 	}
 	if (!quiet) {
 		double sec = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		fprintf(stderr, "ringside gen: %s: %llu messages, %u symbols, seed %llu, %.2f s (%.1f M msg/s)",
-			out, (unsigned long long)st->messages, o.symbols,
-			(unsigned long long)o.seed, sec, (double)st->messages / sec / 1e6);
+		fprintf(stderr, "ringside gen: %s: %llu messages, %u symbols, seed %llu", out,
+			(unsigned long long)st->messages, o.symbols, (unsigned long long)o.seed);
+		if (o.flow_seed)
+			fprintf(stderr, ", flow seed %llu", (unsigned long long)o.flow_seed);
+		fprintf(stderr, ", %.2f s (%.1f M msg/s)", sec, (double)st->messages / sec / 1e6);
 		if (format == RS_GEN_FMT_DAY)
 			fprintf(stderr, ", %llu bytes\n", (unsigned long long)size);
 		else

@@ -79,6 +79,8 @@ struct gen_inj {
 	uint64_t next_ns;
 	uint32_t step;
 	int32_t lvl;         /* iceberg price level */
+	uint32_t slot;       /* follow mode: the displayed clip (order slot, ref) */
+	uint64_t ref;
 	bool done;
 };
 
@@ -217,6 +219,8 @@ int rs_gen_inject_parse(struct rs_gen_inject *out, const char *spec)
 				out->size = (uint32_t)v;
 			else if (!strcmp(key, "gap-ms") && v <= 60000)
 				out->gap_ns = (uint32_t)(v * 1000000);
+			else if (!strcmp(key, "follow") && v <= 1)
+				out->follow = (uint8_t)v;
 			else
 				return -EINVAL;
 		} else {
@@ -696,10 +700,62 @@ static void inj_sweep(struct rs_gen *g, struct gen_inj *in)
 	in->done = true;
 }
 
+/* Iceberg, follow mode: a clip of `size` rests at the touch; every gap_ns
+ * a taker lifts it whole (if it is still live and at the touch) and the
+ * refill is added at once (same timestamp) at the touch - so each fill is
+ * followed by an add of the same size at the same price, `refills` clips
+ * in all. */
+static void inj_iceberg_follow(struct rs_gen *g, struct gen_inj *in)
+{
+	struct gen_sym *sy = &g->sym[in->sym];
+	bool buy = in->spec.side == 'B';
+	char pside = buy ? 'S' : 'B';
+	uint8_t m[RS_GEN_MSG_MAX];
+	size_t n;
+	if (in->ref) {
+		struct gen_order *o = &g->ord[in->slot];
+		if (o->ref == in->ref && o->pos < sy->nlive && sy->live[o->pos] == in->slot &&
+		    (int)o->lvl == (buy ? sy->best_ask : sy->best_bid)) {
+			n = emit_exec(g, in->slot, o->shares, false, m);
+			if (pend_push(g, m, n))
+				return;
+		}
+		in->ref = 0;
+	}
+	if (in->step >= in->spec.refills) {
+		in->done = true;
+		return;
+	}
+	int l;
+	if (buy)
+		l = sy->best_ask < LV ? sy->best_ask : place(g, sy, pside);
+	else
+		l = sy->best_bid >= 0 ? sy->best_bid : place(g, sy, pside);
+	if (l >= 0 && buy && l <= sy->best_bid)
+		l = sy->best_bid + 1;
+	if (l >= 0 && !buy && l >= sy->best_ask)
+		l = sy->best_ask - 1;
+	if (l < 0 || l >= LV) {
+		in->done = true;
+		return;
+	}
+	n = emit_add(g, in->sym, pside, l, in->spec.size, m, false);
+	if (!n || pend_push(g, m, n))
+		return;
+	in->slot = level(g, in->sym, l)->tail;
+	in->ref = g->ord[in->slot].ref;
+	in->step++;
+	in->next_ns = g->ts + in->spec.gap_ns;
+}
+
 /* Iceberg: at the touch on the passive side, add `size`, fill it fully,
  * repeat every gap_ns `refills` times at the same price. */
 static void inj_iceberg(struct rs_gen *g, struct gen_inj *in)
 {
+	if (in->spec.follow) {
+		inj_iceberg_follow(g, in);
+		return;
+	}
 	struct gen_sym *sy = &g->sym[in->sym];
 	bool buy = in->spec.side == 'B';
 	char pside = buy ? 'S' : 'B';
@@ -1014,6 +1070,10 @@ int rs_gen_create(struct rs_gen **out, const struct rs_gen_opts *o, char *err, s
 	}
 	if ((rc = zipf_build(g, o->zipf_s)))
 		goto fail;
+	/* the universe (names, prices, activity ranks) came from `seed`; a
+	 * flow seed gives another day of the same market */
+	if (o->flow_seed)
+		g->rng = o->flow_seed * 0x9e3779b97f4a7c15ULL ^ 0x5851f42d4c957f2dULL;
 	g->pipe[0] = zipf_draw(g);
 	g->pipe[1] = zipf_draw(g);
 

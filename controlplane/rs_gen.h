@@ -54,10 +54,16 @@ struct rs_gen_inject {
 	uint32_t refills;       /* iceberg: number of refills (default 5) */
 	uint32_t size;          /* iceberg: shares per refill (default 500) */
 	uint32_t gap_ns;        /* iceberg: time between refills (default 10 ms) */
+	uint8_t follow;         /* iceberg: 1 = the clip rests and each fill (every gap)
+				   is followed at once by the refill (follow=1), else
+				   each step adds then fills (default) */
 };
 
 struct rs_gen_opts {
 	uint64_t seed;          /* default 1 */
+	uint64_t flow_seed;     /* 0 = none; else the order flow is drawn from this seed
+				   while symbols, prices and activity ranks still come
+				   from `seed` (another trading day of the same market) */
 	uint32_t symbols;       /* 1..65535, default 1000 */
 	uint64_t messages;      /* total messages, including the 6 + 4 x symbols
 				   system/directory/cross messages; default 1e6 */
@@ -85,7 +91,7 @@ uint64_t rs_gen_overhead(uint32_t symbols);
 /*
  * Parse one --inject spec into `out`:
  *   sweep:SYM@HH:MM:SS[.frac][,side=B|S][,levels=N]
- *   iceberg:SYM@HH:MM:SS[.frac][,side=B|S][,refills=N][,size=N][,gap-ms=N]
+ *   iceberg:SYM@HH:MM:SS[.frac][,side=B|S][,refills=N][,size=N][,gap-ms=N][,follow=0|1]
  * SYM is a symbol name or #N (N-th most active). 0 or -EINVAL.
  */
 int rs_gen_inject_parse(struct rs_gen_inject *out, const char *spec);

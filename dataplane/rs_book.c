@@ -11,18 +11,18 @@
 #include "shm/rs_itable.h"
 #include "shm/rs_seqtab.h"
 
-/* Ladder size classes: capacity 8 << cls entries. */
+/* Ladder size classes: capacity 16 << cls entries (LAD_W << cls). */
 #define LAD_NCLS 24
-/* Linear scan from the touch before switching to binary search (levels).
+/* Keys compared at once from the touch before switching to binary search.
  * RS_BOOK_SEARCH_BINARY=1 selects pure binary search (for measurement). */
 #ifndef RS_BOOK_SEARCH_BINARY
 #define RS_BOOK_SEARCH_BINARY 0
 #endif
-#define LAD_LINEAR 16
+#define LAD_W 16
 /* struct rs_book_inst.dirty: the book changed since the last boundary
- * (publish), and a best level changed too (recompute the BBO, crossed). */
+ * (publish). (The boundary recomputes the BBO whether or not a best level
+ * changed: see boundary().) */
 #define DIRTY_BOOK 1u
-#define DIRTY_TOP 3u
 /* Direct instrument map for small ids (ITCH stock locates are 16-bit). */
 #define DMAP_N 65536u
 
@@ -46,14 +46,16 @@ struct rs_book {
 
 	struct rs_book_order *orders;
 	uint32_t ofree;              /* free-list head */
-	struct rs_book_oslot *oh;
+	struct rs_book_oslot *oring; /* direct-mapped order-id ring */
+	uint64_t rmask;
+	struct rs_book_oslot *oh;    /* overflow table */
 	uint64_t ohmask;
 	unsigned ohshift;            /* 64 - log2(slots): ohash() keeps the top bits */
 
 	struct rs_book_level *levels;
 	uint32_t lfree;
 
-	struct rs_book_lent *arena;
+	int64_t *arena;              /* ladder slabs; offsets and sizes in int64 units */
 	uint64_t arena_n, arena_used;
 	int64_t cls_free[LAD_NCLS];  /* free blocks per class: arena offsets, -1 none */
 	uint8_t max_cls;
@@ -97,32 +99,165 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-/* Order-id home slot of (order_id, instrument_id). Multiplicative
+/* Overflow-table home slot of (order_id, instrument index). Multiplicative
  * (Fibonacci) hashing: the instrument is folded in with one multiply, the
  * high half folded onto the low half (sparse 64-bit CME/Databento ids that
  * differ only in high bits), then one multiply and the TOP log2(slots)
- * bits are the slot. Dense ITCH ids land a golden-ratio step apart (no
- * clustering), instruments reusing the same ids are offset by a
- * pseudo-random constant each. ~7 instructions instead of the ~15 of the
- * murmur3 fmix64 used before (test_book_diff, whose instruments reuse ids,
- * runs as fast as with fmix64: no clustering). RS_BOOK_HASH_FOLD=1
- * selects a locality-keeping fold instead (low id bits used as they are:
- * neighbouring ids share cache lines) - measured in dataplane/README.md:
- * no gain with burst prefetching, and it clusters badly when several
- * instruments reuse the same ids. */
-#ifndef RS_BOOK_HASH_FOLD
-#define RS_BOOK_HASH_FOLD 0
-#endif
-static inline uint64_t ohash(const struct rs_book *b, uint64_t id, uint32_t iid)
+ * bits are the slot. */
+static inline uint64_t ohash(const struct rs_book *b, uint64_t id, uint32_t idx)
 {
-#if RS_BOOK_HASH_FOLD
-	(void)iid;
-	return (id ^ (id >> 23) ^ (id >> 46)) & b->ohmask;
-#else
-	uint64_t x = id ^ ((uint64_t)iid * 0x9E3779B97F4A7C15ULL);
+	uint64_t x = id ^ ((uint64_t)idx * 0x9E3779B97F4A7C15ULL);
 	x ^= x >> 32;
 	return (x * 0xD6E8FEB86659FD93ULL) >> b->ohshift;
-#endif
+}
+
+/* ------------------------------------------------------------------ order-id index
+ *
+ * Direct-mapped ring + overflow table (diagram in rs_book_types.h). ITCH
+ * order reference numbers are dense and increasing, and the orders live at
+ * once span a window of them: slot = the id's low bits puts consecutive
+ * adds in consecutive slots (4 per line, written in sequence) and recent
+ * cancels on recently written lines, with no probing and no backward
+ * shift in the common case. An id that meets a live older one in its slot
+ * takes the slot and moves the older one to the overflow table (counted
+ * in the slot's nev, so lookups of ids whose slot has nev == 0 never probe
+ * it). Sparse or adversarial ids (CME, Databento, ids reused by several
+ * instruments) end up in the overflow table: correct, one more probe. */
+#define META_EMPTY 0xffffff00u /* instrument bits of an empty ring slot */
+#define NEV_MASK 0xffu
+
+static inline uint64_t rslot(const struct rs_book *b, uint64_t id)
+{
+	return (id ^ (id >> 32)) & b->rmask;
+}
+
+static inline uint32_t okey(const struct rs_book *b, const struct rs_book_inst *in)
+{
+	(void)b;
+	return in->idx << 8;
+}
+
+static inline bool slot_is(const struct rs_book_oslot *s, uint64_t id, uint32_t key)
+{
+	return (s->order_id == id) & ((s->meta & ~NEV_MASK) == key);
+}
+
+/* Overflow table: index of the slot holding (id, key), or of the empty
+ * slot where it would go. */
+static inline uint64_t of_find(const struct rs_book *b, uint64_t id, uint32_t key, bool *found)
+{
+	uint64_t i = ohash(b, id, key >> 8);
+	for (;;) {
+		const struct rs_book_oslot *s = &b->oh[i];
+		if (!s->oidx1) {
+			*found = false;
+			return i;
+		}
+		if (slot_is(s, id, key)) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & b->ohmask;
+	}
+}
+
+static __attribute__((noinline)) uint32_t of_lookup(const struct rs_book *b, uint64_t id, uint32_t key,
+						    struct rs_book_oslot **where)
+{
+	bool found;
+	uint64_t i = of_find(b, id, key, &found);
+	if (!found)
+		return RS_BOOK_NIL;
+	*where = &b->oh[i];
+	return b->oh[i].oidx1 - 1;
+}
+
+/* Order index of (id, key = okey()) from its ring slot r = rslot(), or
+ * RS_BOOK_NIL. *where = the slot holding it, or when absent the ring slot
+ * (for oid_insert). */
+static inline uint32_t oid_find(const struct rs_book *b, uint64_t r, uint64_t id, uint32_t key,
+				struct rs_book_oslot **where)
+{
+	struct rs_book_oslot *s = &b->oring[r];
+	*where = s;
+	if (slot_is(s, id, key))
+		return s->oidx1 - 1;
+	if (!(s->meta & NEV_MASK))
+		return RS_BOOK_NIL;
+	return of_lookup(b, id, key, where);
+}
+
+/* The live entry in ring slot s moves to the overflow table; returns the
+ * slot's new nev. */
+static __attribute__((noinline)) uint32_t of_evict(struct rs_book *b, const struct rs_book_oslot *s)
+{
+	bool found;
+	uint32_t key = s->meta & ~NEV_MASK, nev = s->meta & NEV_MASK;
+	uint64_t i = of_find(b, s->order_id, key, &found);
+	b->oh[i].order_id = s->order_id;
+	b->oh[i].oidx1 = s->oidx1;
+	b->oh[i].meta = key;
+	b->st.id_evicted++;
+	b->st.id_overflow++;
+	return nev < NEV_MASK ? nev + 1 : NEV_MASK;
+}
+
+/* Insert (id, key) -> oi at the ring slot s that oid_find() returned for
+ * an absent id. */
+static inline void oid_insert(struct rs_book *b, struct rs_book_oslot *s, uint64_t id, uint32_t key,
+			      uint32_t oi)
+{
+	uint32_t nev = s->oidx1 ? of_evict(b, s) : s->meta & NEV_MASK;
+	s->order_id = id;
+	s->oidx1 = oi + 1;
+	s->meta = key | nev;
+}
+
+/* Backward-shift deletion keeps probe sequences gap-free without tombstones. */
+static __attribute__((noinline)) void of_erase(struct rs_book *b, uint64_t i)
+{
+	struct rs_book_oslot *r = &b->oring[rslot(b, b->oh[i].order_id)];
+	if ((r->meta & NEV_MASK) != NEV_MASK) /* 255 is sticky */
+		r->meta--;
+	b->st.id_overflow--;
+	uint64_t m = b->ohmask, j = i;
+	for (;;) {
+		j = (j + 1) & m;
+		struct rs_book_oslot *s = &b->oh[j];
+		if (!s->oidx1)
+			break;
+		uint64_t k = ohash(b, s->order_id, s->meta >> 8);
+		/* move s into the hole at i unless its home k lies cyclically in (i, j] */
+		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stay) {
+			b->oh[i] = *s;
+			i = j;
+		}
+	}
+	b->oh[i].oidx1 = 0;
+}
+
+/* Remove the entry in slot s (as found by oid_find). */
+static inline void oid_erase(struct rs_book *b, struct rs_book_oslot *s)
+{
+	uintptr_t d = (uintptr_t)s - (uintptr_t)b->oring;
+	if (__builtin_expect(d <= b->rmask * sizeof(*s), 1)) {
+		s->oidx1 = 0;
+		s->meta |= META_EMPTY;
+		return;
+	}
+	of_erase(b, (uint64_t)(s - b->oh));
+}
+
+/* Branch-free c ? x : y. The empty asm hides the mask from clang, which
+ * otherwise turns selects of loaded values back into branches; these
+ * selects decide on data that is random on a feed (add or cancel, an order
+ * first or last in its queue), where a branch mispredicts often. */
+static inline uint32_t sel_u32(bool c, uint32_t x, uint32_t y)
+{
+	uint32_t m = -(uint32_t)c;
+	__asm__("" : "+r"(m));
+	return y ^ ((x ^ y) & m);
 }
 
 static inline int side_of(char s)
@@ -137,63 +272,30 @@ static inline int64_t key_of(int side, int64_t price)
 
 static inline uint32_t lad_cap(const struct rs_book_side *s)
 {
-	return s->lad ? (uint32_t)8 << s->cls : 0;
+	return s->key ? (uint32_t)LAD_W << s->cls : 0;
 }
 
-/* Order-id lookup from its home slot h = ohash(): returns the order index
- * or RS_BOOK_NIL; *pos = the slot holding it, or the empty slot where it
- * would be inserted. */
-static inline uint32_t oh_find_h(const struct rs_book *b, uint64_t h, uint64_t id, uint32_t iid,
-				 uint64_t *pos)
+/* level indices of a ladder: right after its keys */
+static inline uint32_t *lad_lvl(const struct rs_book_side *s)
 {
-	uint64_t i = h;
-	for (;;) {
-		const struct rs_book_oslot *s = &b->oh[i];
-		if (!s->oidx1) {
-			*pos = i;
-			return RS_BOOK_NIL;
-		}
-		if (s->order_id == id && s->inst == iid) {
-			*pos = i;
-			return s->oidx1 - 1;
-		}
-		i = (i + 1) & b->ohmask;
-	}
+	return (uint32_t *)(s->key + ((size_t)LAD_W << s->cls));
 }
 
-static inline uint32_t oh_find(const struct rs_book *b, uint64_t id, uint32_t iid, uint64_t *pos)
+/* int64 units of a class-cls slab: cap keys + cap uint32 level indices */
+static inline uint64_t lad_units(unsigned cls)
 {
-	return oh_find_h(b, ohash(b, id, iid), id, iid, pos);
+	return ((uint64_t)LAD_W << cls) * 3 / 2;
 }
 
-/* Backward-shift deletion keeps probe sequences gap-free without tombstones. */
-static inline void oh_erase(struct rs_book *b, uint64_t i)
-{
-	uint64_t m = b->ohmask, j = i;
-	for (;;) {
-		j = (j + 1) & m;
-		struct rs_book_oslot *s = &b->oh[j];
-		if (!s->oidx1)
-			break;
-		uint64_t k = ohash(b, s->order_id, s->inst);
-		/* move s into the hole at i unless its home k lies cyclically in (i, j] */
-		bool stay = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (!stay) {
-			b->oh[i] = *s;
-			i = j;
-		}
-	}
-	b->oh[i].oidx1 = 0;
-}
-
-static inline void inst_init(struct rs_book_inst *in, uint32_t iid)
+static inline void inst_init(struct rs_book_inst *in, uint32_t iid, uint32_t idx, uint32_t empty)
 {
 	memset(in, 0, sizeof(*in));
 	in->instrument_id = iid;
+	in->idx = idx;
 	in->pub_bid_px = RS_UNDEF_PRICE;
 	in->pub_ask_px = RS_UNDEF_PRICE;
 	in->last_price = RS_UNDEF_PRICE;
-	in->top[0] = in->top[1] = RS_BOOK_NIL;
+	in->top[0] = in->top[1] = empty;
 	in->slot_bbo = in->slot_depth = RS_BOOK_NIL;
 }
 
@@ -224,7 +326,7 @@ static int inst_create(struct rs_book *b, uint32_t iid)
 	b->ih[i].idx1 = idx + 1;
 	if (iid < DMAP_N)
 		b->dmap[iid] = idx + 1;
-	inst_init(&b->insts[idx], iid);
+	inst_init(&b->insts[idx], iid, idx, b->cfg.max_levels);
 	return (int)idx;
 }
 
@@ -249,10 +351,10 @@ static int64_t lad_alloc(struct rs_book *b, unsigned cls)
 {
 	int64_t off = b->cls_free[cls];
 	if (off >= 0) {
-		b->cls_free[cls] = b->arena[off].key;
+		b->cls_free[cls] = b->arena[off];
 		return off;
 	}
-	uint64_t need = (uint64_t)8 << cls;
+	uint64_t need = lad_units(cls);
 	if (b->arena_used + need > b->arena_n)
 		return -1;
 	off = (int64_t)b->arena_used;
@@ -260,67 +362,88 @@ static int64_t lad_alloc(struct rs_book *b, unsigned cls)
 	return off;
 }
 
-static void lad_free(struct rs_book *b, struct rs_book_lent *lad, unsigned cls)
+static void lad_free(struct rs_book *b, int64_t *key, unsigned cls)
 {
-	int64_t off = lad - b->arena;
-	lad->key = b->cls_free[cls];
+	int64_t off = key - b->arena;
+	*key = b->cls_free[cls];
 	b->cls_free[cls] = off;
 }
 
 /* Make room for one more level on side s; false when out of capacity. */
 static bool lad_reserve(struct rs_book *b, struct rs_book_side *s)
 {
-	if (s->lad && s->n < lad_cap(s))
+	if (s->key && s->n < lad_cap(s))
 		return true;
-	unsigned cls = s->lad ? s->cls + 1u : 0u;
+	unsigned cls = s->key ? s->cls + 1u : 0u;
 	if (cls > b->max_cls)
 		return false;
 	int64_t off = lad_alloc(b, cls);
 	if (off < 0)
 		return false;
-	struct rs_book_lent *nl = b->arena + off;
-	if (s->lad) {
-		memcpy(nl, s->lad, (size_t)s->n * sizeof(*nl));
-		lad_free(b, s->lad, s->cls);
+	int64_t *nk = b->arena + off;
+	uint32_t *nl = (uint32_t *)(nk + ((size_t)LAD_W << cls));
+	for (uint32_t i = s->n; i < (uint32_t)LAD_W << cls; i++)
+		nk[i] = INT64_MAX; /* the sentinel above the last level */
+	if (s->key) {
+		memcpy(nk, s->key, (size_t)s->n * sizeof(*nk));
+		memcpy(nl, lad_lvl(s), (size_t)s->n * sizeof(*nl));
+		lad_free(b, s->key, s->cls);
 		b->st.ladder_moves++;
 	}
-	s->lad = nl;
+	s->key = nk;
 	s->cls = (uint8_t)cls;
 	return true;
 }
 
-/* Position of key in the ladder (ascending, best last): returns the index
- * holding it (*found) or the insertion index. Updates land near the touch,
- * so scan from the end first, then bisect. */
-static inline uint32_t lad_find(const struct rs_book_side *s, int64_t key, bool *found)
+/* Number of keys < key among k[0..LAD_W). Branch-free (where an update
+ * lands is random: the early exit of a scan mispredicted about once per
+ * search); clang vectorises it (AVX2: 4 compares of 4 keys). */
+static inline __attribute__((unused)) uint32_t lad_count_lt(const int64_t *k, int64_t key)
 {
-	const struct rs_book_lent *a = s->lad;
-	uint32_t i = s->n;
-#if !RS_BOOK_SEARCH_BINARY
-	uint32_t lim = i > LAD_LINEAR ? i - LAD_LINEAR : 0;
-	while (i > lim) {
-		int64_t k = a[i - 1].key;
-		if (k <= key) {
-			*found = k == key;
-			return *found ? i - 1 : i;
-		}
-		i--;
-	}
-	if (i == 0) {
-		*found = false;
-		return 0;
-	}
-#endif
-	uint32_t lo = 0, hi = i;
+	uint32_t c = 0;
+	for (unsigned j = 0; j < LAD_W; j++)
+		c += k[j] < key;
+	return c;
+}
+
+/* Binary search of key in a[lo, hi) (ascending): index holding it or the
+ * insertion index; n = levels (for *found). */
+static __attribute__((noinline)) uint32_t lad_bisect(const int64_t *a, uint32_t lo, uint32_t hi,
+						     uint32_t n, int64_t key, bool *found)
+{
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) >> 1;
-		if (a[mid].key < key)
+		if (a[mid] < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = lo < i && a[lo].key == key;
+	*found = lo < n && a[lo] == key;
 	return lo;
+}
+
+/* Position of key in the ladder (ascending, best last): returns the index
+ * holding it (*found) or the insertion index. Updates land near the touch
+ * (median 1 level away, see dataplane/README.md), so the LAD_W keys ending
+ * at the touch are counted at once (the INT64_MAX sentinels pad ladders
+ * shorter than that); only a key below that window is bisected. */
+static inline __attribute__((always_inline)) uint32_t lad_find(const struct rs_book_side *s,
+								int64_t key, bool *found)
+{
+	const int64_t *a = s->key;
+	uint32_t n = s->n;
+#if !RS_BOOK_SEARCH_BINARY
+	uint32_t base = n > LAD_W ? n - LAD_W : 0;
+	uint32_t c = lad_count_lt(a + base, key);
+	if (__builtin_expect(c || !base, 1)) {
+		uint32_t pos = base + c;
+		*found = pos < n && a[pos] == key;
+		return pos;
+	}
+	return lad_bisect(a, 0, base, n, key, found);
+#else
+	return lad_bisect(a, 0, n, n, key, found);
+#endif
 }
 
 /* Level for (side, price), created if absent. RS_BOOK_NIL: out of capacity. */
@@ -331,7 +454,7 @@ static inline __attribute__((always_inline)) uint32_t level_get(struct rs_book *
 	bool found = false;
 	uint32_t pos = s->n ? lad_find(s, key, &found) : 0;
 	if (found)
-		return s->lad[pos].level;
+		return lad_lvl(s)[pos];
 	if (b->lfree == RS_BOOK_NIL || s->n >= b->cfg.max_ladder || !lad_reserve(b, s))
 		return RS_BOOK_NIL;
 	uint32_t li = b->lfree;
@@ -341,10 +464,13 @@ static inline __attribute__((always_inline)) uint32_t level_get(struct rs_book *
 	l->size = 0;
 	l->count = 0;
 	l->head = l->tail = RS_BOOK_NIL;
-	if (pos < s->n)
-		memmove(&s->lad[pos + 1], &s->lad[pos], (size_t)(s->n - pos) * sizeof(s->lad[0]));
-	s->lad[pos].key = key;
-	s->lad[pos].level = li;
+	uint32_t *lv = lad_lvl(s);
+	if (pos < s->n) {
+		memmove(&s->key[pos + 1], &s->key[pos], (size_t)(s->n - pos) * sizeof(s->key[0]));
+		memmove(&lv[pos + 1], &lv[pos], (size_t)(s->n - pos) * sizeof(lv[0]));
+	}
+	s->key[pos] = key;
+	lv[pos] = li;
 	if (pos == s->n)
 		in->top[side] = li; /* new best */
 	s->n++;
@@ -359,17 +485,20 @@ static inline __attribute__((always_inline)) void level_drop(struct rs_book *b, 
 	struct rs_book_level *l = &b->levels[li];
 	bool found;
 	uint32_t pos;
+	uint32_t *lv = lad_lvl(s);
 	/* the emptied level is almost always the touch */
-	if (s->n && s->lad[s->n - 1].level == li) {
+	if (s->n && lv[s->n - 1] == li) {
 		pos = s->n - 1;
-		in->top[side] = pos ? s->lad[pos - 1].level : RS_BOOK_NIL;
+		in->top[side] = pos ? lv[pos - 1] : b->cfg.max_levels;
 	} else {
 		pos = lad_find(s, key_of(side, l->price), &found);
 		if (!found) /* cannot happen while invariants hold */
 			return;
-		memmove(&s->lad[pos], &s->lad[pos + 1], (size_t)(s->n - pos - 1) * sizeof(s->lad[0]));
+		memmove(&s->key[pos], &s->key[pos + 1], (size_t)(s->n - pos - 1) * sizeof(s->key[0]));
+		memmove(&lv[pos], &lv[pos + 1], (size_t)(s->n - pos - 1) * sizeof(lv[0]));
 	}
 	s->n--;
+	s->key[s->n] = INT64_MAX;
 	l->tail = b->lfree;
 	b->lfree = li;
 	b->st.levels_live--;
@@ -380,13 +509,15 @@ static inline __attribute__((always_inline)) void level_drop(struct rs_book *b, 
 static inline __attribute__((always_inline)) void fifo_push(struct rs_book *b, struct rs_book_level *l, uint32_t li, uint32_t oi)
 {
 	struct rs_book_order *o = &b->orders[oi];
+	uint32_t t = l->tail;
 	o->level = li;
 	o->next = RS_BOOK_NIL;
-	o->prev = l->tail;
-	if (l->tail != RS_BOOK_NIL)
-		b->orders[l->tail].next = oi;
-	else
-		l->head = oi;
+	o->prev = t;
+	/* selects, not branches (whether a level is empty is random): the
+	 * link of an absent neighbour goes to the scratch record */
+	bool has = t != RS_BOOK_NIL;
+	b->orders[sel_u32(has, t, b->cfg.max_orders)].next = oi;
+	l->head = sel_u32(has, l->head, oi);
 	l->tail = oi;
 	l->count++;
 	l->size += o->size;
@@ -397,22 +528,22 @@ static inline __attribute__((always_inline)) void fifo_unlink(struct rs_book *b,
 {
 	struct rs_book_order *o = &b->orders[oi];
 	struct rs_book_level *l = &b->levels[o->level];
-	if (o->prev != RS_BOOK_NIL)
-		b->orders[o->prev].next = o->next;
-	else
-		l->head = o->next;
-	if (o->next != RS_BOOK_NIL)
-		b->orders[o->next].prev = o->prev;
-	else
-		l->tail = o->prev;
+	uint32_t p = o->prev, n = o->next, scratch = b->cfg.max_orders;
+	/* selects, not branches (the position in the queue is random) */
+	bool hp = p != RS_BOOK_NIL, hn = n != RS_BOOK_NIL;
+	b->orders[sel_u32(hp, p, scratch)].next = n;
+	b->orders[sel_u32(hn, n, scratch)].prev = p;
+	l->head = sel_u32(hp, l->head, n);
+	l->tail = sel_u32(hn, l->tail, p);
 	l->size -= o->size;
 	if (--l->count == 0)
 		level_drop(b, in, o->side, o->level);
 }
 
-static inline __attribute__((always_inline)) void order_free(struct rs_book *b, struct rs_book_inst *in, uint32_t oi, uint64_t slot)
+static inline __attribute__((always_inline)) void order_free(struct rs_book *b, struct rs_book_inst *in, uint32_t oi,
+								       struct rs_book_oslot *slot)
 {
-	oh_erase(b, slot);
+	oid_erase(b, slot);
 	b->orders[oi].next = b->ofree;
 	b->ofree = oi;
 	in->norders--;
@@ -440,7 +571,7 @@ static inline __attribute__((always_inline)) void complete(struct rs_event *ev, 
 	ev->rs_flags &= ~RS_EVF_INCOMPLETE;
 }
 
-static inline __attribute__((always_inline)) void do_add(struct rs_book *b, struct rs_book_inst *in,
+static __attribute__((noinline)) void do_add(struct rs_book *b, struct rs_book_inst *in,
 								 struct rs_event *ev, uint64_t h)
 {
 	struct rs_mbo *m = &ev->mbo;
@@ -469,8 +600,9 @@ static inline __attribute__((always_inline)) void do_add(struct rs_book *b, stru
 		return q(b, in, ev, RS_BOOK_Q_BAD_ACTION);
 	if (in->tick_size > 0 && price % in->tick_size)
 		in->q[RS_BOOK_Q_OFF_TICK]++; /* reported, still applied */
-	uint64_t slot;
-	if (oh_find_h(b, h, m->order_id, iid, &slot) != RS_BOOK_NIL)
+	struct rs_book_oslot *slot;
+	uint32_t key = okey(b, in);
+	if (oid_find(b, h, m->order_id, key, &slot) != RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_DUP_ADD);
 	uint32_t oi = b->ofree;
 	if (oi == RS_BOOK_NIL)
@@ -483,29 +615,26 @@ static inline __attribute__((always_inline)) void do_add(struct rs_book *b, stru
 	o->order_id = m->order_id;
 	o->price = price;
 	o->size = size;
-	o->inst = (uint32_t)(in - b->insts);
+	o->inst = in->idx;
 	o->side = (uint8_t)side;
 	o->flags = 0;
 	o->ts_priority = m->hd.ts_event;
 	o->ts_recv = m->ts_recv;
-	in->dirty |= li == in->top[side] ? DIRTY_TOP : DIRTY_BOOK;
+	in->dirty = DIRTY_BOOK;
 	fifo_push(b, &b->levels[li], li, oi);
-	struct rs_book_oslot *os = &b->oh[slot];
-	os->order_id = m->order_id;
-	os->inst = iid;
-	os->oidx1 = oi + 1;
+	oid_insert(b, slot, m->order_id, key, oi);
 	in->norders++;
 	if (++b->st.orders_live > b->st.orders_peak)
 		b->st.orders_peak = b->st.orders_live;
 }
 
-static inline __attribute__((always_inline)) void do_cancel(struct rs_book *b, struct rs_book_inst *in,
+static __attribute__((noinline)) void do_cancel(struct rs_book *b, struct rs_book_inst *in,
 								    struct rs_event *ev, uint64_t h)
 {
 	struct rs_mbo *m = &ev->mbo;
 	uint32_t iid = m->hd.instrument_id;
-	uint64_t slot;
-	uint32_t oi = oh_find_h(b, h, m->order_id, iid, &slot);
+	struct rs_book_oslot *slot;
+	uint32_t oi = oid_find(b, h, m->order_id, okey(b, in), &slot);
 	if (oi == RS_BOOK_NIL) {
 		b->del_side = 0xff; /* a replace's 'A' must not take a stale side */
 		return q(b, in, ev, RS_BOOK_Q_UNKNOWN_ID);
@@ -523,7 +652,7 @@ static inline __attribute__((always_inline)) void do_cancel(struct rs_book *b, s
 	if (size == 0 && !all)
 		return q(b, in, ev, RS_BOOK_Q_BAD_SIZE);
 	uint32_t li = o->level;
-	in->dirty |= li == in->top[o->side] ? DIRTY_TOP : DIRTY_BOOK;
+	in->dirty = DIRTY_BOOK;
 	if (!all && size < o->size) {
 		o->size -= size;
 		b->levels[li].size -= size;
@@ -538,8 +667,8 @@ static inline __attribute__((always_inline)) void do_cancel(struct rs_book *b, s
 static __attribute__((noinline)) void do_modify(struct rs_book *b, struct rs_book_inst *in, struct rs_event *ev)
 {
 	struct rs_mbo *m = &ev->mbo;
-	uint64_t slot;
-	uint32_t oi = oh_find(b, m->order_id, m->hd.instrument_id, &slot);
+	struct rs_book_oslot *slot;
+	uint32_t oi = oid_find(b, rslot(b, m->order_id), m->order_id, okey(b, in), &slot);
 	if (oi == RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_UNKNOWN_ID);
 	struct rs_book_order *o = &b->orders[oi];
@@ -561,7 +690,7 @@ static __attribute__((noinline)) void do_modify(struct rs_book *b, struct rs_boo
 		in->q[RS_BOOK_Q_OFF_TICK]++;
 	if (m->price == o->price) {
 		struct rs_book_level *l = &b->levels[o->level];
-		in->dirty |= o->level == in->top[side] ? DIRTY_TOP : DIRTY_BOOK;
+		in->dirty = DIRTY_BOOK;
 		if (m->size <= o->size || l->tail == oi) { /* keeps (or cannot lose) priority */
 			if (m->size > o->size)
 				o->ts_priority = m->hd.ts_event;
@@ -580,7 +709,7 @@ static __attribute__((noinline)) void do_modify(struct rs_book *b, struct rs_boo
 	uint32_t li = level_get(b, in, side, m->price);
 	if (li == RS_BOOK_NIL)
 		return q(b, in, ev, RS_BOOK_Q_CAPACITY);
-	in->dirty |= (o->level == in->top[side] || li == in->top[side]) ? DIRTY_TOP : DIRTY_BOOK;
+	in->dirty = DIRTY_BOOK;
 	fifo_unlink(b, in, oi);
 	o->price = m->price;
 	o->size = m->size;
@@ -593,14 +722,14 @@ static __attribute__((noinline, cold)) void do_clear(struct rs_book *b, struct r
 	for (int side = 0; side < 2; side++) {
 		struct rs_book_side *s = &in->side[side];
 		for (uint32_t p = 0; p < s->n; p++) {
-			uint32_t li = s->lad[p].level;
+			uint32_t li = lad_lvl(s)[p];
 			struct rs_book_level *l = &b->levels[li];
 			for (uint32_t oi = l->head; oi != RS_BOOK_NIL;) {
 				struct rs_book_order *o = &b->orders[oi];
 				uint32_t nx = o->next;
-				uint64_t slot;
-				if (oh_find(b, o->order_id, in->instrument_id, &slot) == oi)
-					oh_erase(b, slot);
+				struct rs_book_oslot *slot;
+				if (oid_find(b, rslot(b, o->order_id), o->order_id, okey(b, in), &slot) == oi)
+					oid_erase(b, slot);
 				o->next = b->ofree;
 				b->ofree = oi;
 				b->st.orders_live--;
@@ -610,52 +739,54 @@ static __attribute__((noinline, cold)) void do_clear(struct rs_book *b, struct r
 			b->lfree = li;
 			b->st.levels_live--;
 		}
+		for (uint32_t p = 0; p < s->n; p++)
+			s->key[p] = INT64_MAX;
 		s->n = 0;
-		in->top[side] = RS_BOOK_NIL;
+		in->top[side] = b->cfg.max_levels;
 	}
 	in->norders = 0;
-	in->dirty = DIRTY_TOP;
+	in->dirty = DIRTY_BOOK;
 }
 
 /* Event boundary: BBO change flag, crossed/locked accounting, publication. */
 static inline void boundary(struct rs_book *b, struct rs_book_inst *in, struct rs_event *ev)
 {
 	b->st.boundaries++;
-	if (in->dirty & (DIRTY_TOP & ~DIRTY_BOOK)) {
-		int64_t bp = RS_UNDEF_PRICE, ap = RS_UNDEF_PRICE;
-		uint64_t bz = 0, az = 0;
-		uint32_t bc = 0, ac = 0;
-		if (in->top[0] != RS_BOOK_NIL) {
-			const struct rs_book_level *l = &b->levels[in->top[0]];
-			bp = l->price, bz = l->size, bc = l->count;
-		}
-		if (in->top[1] != RS_BOOK_NIL) {
-			const struct rs_book_level *l = &b->levels[in->top[1]];
-			ap = l->price, az = l->size, ac = l->count;
-		}
-		if (bp != in->pub_bid_px || ap != in->pub_ask_px || bz != in->pub_bid_sz ||
-		    az != in->pub_ask_sz || bc != in->pub_bid_ct || ac != in->pub_ask_ct) {
-			in->pub_bid_px = bp, in->pub_bid_sz = bz, in->pub_bid_ct = bc;
-			in->pub_ask_px = ap, in->pub_ask_sz = az, in->pub_ask_ct = ac;
-			ev->rs_flags |= RS_EVF_BBO_CHANGED;
-		}
-		in->crossed = (in->top[0] != RS_BOOK_NIL && in->top[1] != RS_BOOK_NIL)
-				      ? (bp > ap ? 2 : bp == ap ? 1 : 0)
-				      : 0;
-		in->bseen = 1;
-	}
+	/* the event's stamps, for publication (state is read at boundaries) */
+	in->ts_event = ev->mbo.hd.ts_event;
+	in->ts_recv = ev->mbo.ts_recv;
+	in->sequence = ev->mbo.sequence;
+	/* Branch-free: whether the record touched a best level is random on a
+	 * feed (~40 % of the records), and a branch on it mispredicted on
+	 * about a third of the boundaries. An empty side's top is the scratch
+	 * level (price RS_UNDEF_PRICE, size and count 0) behind levels[]. */
+	const struct rs_book_level *lb = &b->levels[in->top[0]], *la = &b->levels[in->top[1]];
+	int64_t bp = lb->price, ap = la->price;
+	uint64_t bz = lb->size, az = la->size;
+	uint32_t bc = lb->count, ac = la->count;
+	uint64_t d = ((uint64_t)bp ^ (uint64_t)in->pub_bid_px) | ((uint64_t)ap ^ (uint64_t)in->pub_ask_px) |
+		     (bz ^ in->pub_bid_sz) | (az ^ in->pub_ask_sz) | (bc ^ in->pub_bid_ct) |
+		     (ac ^ in->pub_ask_ct);
+	ev->rs_flags |= (uint32_t)(d != 0) * RS_EVF_BBO_CHANGED;
+	in->pub_bid_px = bp, in->pub_bid_sz = bz, in->pub_bid_ct = bc;
+	in->pub_ask_px = ap, in->pub_ask_sz = az, in->pub_ask_ct = ac;
+	/* bid >= ask is rare (an empty side reads as RS_UNDEF_PRICE = max) */
+	in->crossed = __builtin_expect(bp >= ap, 0) && bp != RS_UNDEF_PRICE && ap != RS_UNDEF_PRICE
+			      ? (bp > ap ? 2 : 1)
+			      : 0;
+	in->bseen = 1;
 	if (in->dirty) {
 		in->dirty = 0;
 		if (!in->queued) {
 			in->queued = 1;
-			b->pubq[b->npub++] = (uint32_t)(in - b->insts);
+			b->pubq[b->npub++] = in->idx;
 		}
 	}
 	if (__builtin_expect(in->crossed, 0))
 		in->q[in->crossed == 2 ? RS_BOOK_Q_CROSSED : RS_BOOK_Q_LOCKED]++;
 #ifdef RS_DEBUG_INVARIANTS
 	char msg[256];
-	if (rs_book_check(b, (uint32_t)(in - b->insts), msg, sizeof(msg))) {
+	if (rs_book_check(b, in->idx, msg, sizeof(msg))) {
 		fprintf(stderr, "rs_book invariant violated: %s\n", msg);
 		abort();
 	}
@@ -676,8 +807,8 @@ static inline __attribute__((always_inline)) void apply_other(struct rs_book *b,
 		break;
 	case RS_ACTION_FILL:
 		if (ev->rs_flags & RS_EVF_INCOMPLETE) {
-			uint64_t slot;
-			uint32_t oi = oh_find_h(b, h, m->order_id, m->hd.instrument_id, &slot);
+			struct rs_book_oslot *slot;
+			uint32_t oi = oid_find(b, h, m->order_id, okey(b, in), &slot);
 			if (oi == RS_BOOK_NIL) {
 				/* counted once, on the 'C' that follows (ITCH E/C) */
 				ev->rs_flags |= RS_EVF_REJECTED;
@@ -707,17 +838,16 @@ static inline __attribute__((always_inline)) void apply_other(struct rs_book *b,
  * the pipeline, or NULL. An instrument never moves or changes its index once
  * created (only rs_book_reset forgets them, never during a burst), so a
  * non-NULL hint needs no re-check. */
-static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, struct rs_event *ev,
-							      uint64_t h, struct rs_book_inst *hint)
+static inline __attribute__((always_inline)) struct rs_book_inst *
+apply_one(struct rs_book *b, struct rs_event *ev, uint64_t h, struct rs_book_inst *hint)
 {
 	struct rs_mbo *m = &ev->mbo;
-	b->st.events++;
 	struct rs_book_inst *in = hint ? hint : inst_get(b, m->hd.instrument_id);
 	if (!in) {
 		b->st.inst_capacity++;
 		b->st.rejected++;
 		ev->rs_flags |= RS_EVF_REJECTED;
-		return;
+		return NULL;
 	}
 	/* the two hot actions by compare, the rest by switch: a jump table
 	 * over all of them cost ~9 instructions per record */
@@ -728,95 +858,93 @@ static inline __attribute__((always_inline)) void apply_one(struct rs_book *b, s
 		do_add(b, in, ev, h);
 	else
 		apply_other(b, in, ev, h);
-	in->ts_event = m->hd.ts_event;
-	in->ts_recv = m->ts_recv;
-	in->sequence = m->sequence;
 	if (m->flags & RS_F_LAST)
 		boundary(b, in, ev);
+	return in;
 }
 
 void rs_book_apply(struct rs_book *b, struct rs_event *ev)
 {
-	apply_one(b, ev, ohash(b, ev->mbo.order_id, ev->mbo.hd.instrument_id), NULL);
+	b->st.events++;
+	apply_one(b, ev, rslot(b, ev->mbo.order_id), NULL);
 }
 
 /* Burst pipeline. The burst is cut into batches of PF_BATCH records; per
  * batch three prefetch passes run ahead of the applies:
- *   A (whole batch): hash the order id (kept for B and the apply) and
- *                    prefetch its slot (and the next slot's line when the
- *                    slot is the last of its line: probes and backward-shift
- *                    deletes read on)
- *   B (whole batch): check the home slot (now in flight or cached) ->
+ *   A (whole batch): the order id's ring slot (kept for B and the apply):
+ *                    prefetch it
+ *   B (whole batch): check the ring slot (now in flight or cached) ->
  *                    prefetch the order record (or the free-list head for
  *                    an add); look the instrument up -> prefetch its hot
  *                    line
- *   C (PF_C records ahead of the apply): from the order: its level and
- *                    FIFO neighbours (written by an unlink)
+ *   C (whole batch): from the order (its line requested by B): its
+ *                    level and FIFO neighbours (written by an unlink)
  * Whole-batch passes instead of the earlier sliding 3-stage ring (12/7/3
  * records ahead): the loops have no fill/drain conditions (with 32-record
  * bursts the ring spent 12 of every 32 records in its drain loop), the
  * slot prefetches of pass A are all in flight together, and pass B runs a
- * whole batch before the first apply. No pass branches on the record type
+ * whole batch before the first apply; C as its own tight loop lets the
+ * out-of-order core overlap the order loads of several records (and keeps
+ * the apply loop's registers free). No pass branches on the record type
  * (the A/C mix of a feed is random: such branches mispredict); indices of
  * adds, which have no order yet, are clamped instead. Callgrind, 2 M
  * messages: the ring cost ~130 instructions per record (hashing, probing
  * and loop included), these passes ~80.
  * Probe results are hints only (the records in between may free or move
  * them): every index is clamped and only ever prefetched. The BBO levels
- * need no prefetch: the boundary reads them only when the record touched a
- * best level, which it has just loaded. */
+ * need no prefetch: the boundary reads the best levels, which the adds and
+ * cancels near the touch have just loaded (and are few: ~1 per side per
+ * instrument). */
 #define PF_BATCH 32
 struct pf_hint {
-	uint64_t h;              /* ohash (home slot) of the record */
+	uint64_t h;              /* rslot (ring slot) of the record */
 	struct rs_book_inst *in; /* instrument (hint, see apply_one) or NULL */
-	uint32_t oi;             /* order index (hint) or RS_BOOK_NIL */
-	uint32_t reserved;
+	const struct rs_book_order *o; /* the order (hint), or the free-list head for an add */
 };
 
 static inline __attribute__((always_inline)) void stage_a(const struct rs_book *b,
 							   const struct rs_event *e, struct pf_hint *ph)
 {
-	uint64_t h = ohash(b, e->mbo.order_id, e->mbo.hd.instrument_id);
+	uint64_t h = rslot(b, e->mbo.order_id);
 	ph->h = h;
-	__builtin_prefetch(&b->oh[h]);
-	/* the next slot: the same line unless h is the last slot of its line
-	 * (one past the table for the last slot: a prefetch never faults) */
-	__builtin_prefetch(&b->oh[h + 1]);
+	__builtin_prefetch(&b->oring[h]);
 }
 
 static inline __attribute__((always_inline)) void stage_b(const struct rs_book *b,
 							   const struct rs_event *e, struct pf_hint *ph)
 {
-	/* Home slot only, branch-free: a full probe branched on "empty or
-	 * not", i.e. on add vs cancel, which is random on a feed (a
-	 * mispredict on half the records). oidx1 == 0 (empty) gives 0 - 1 =
-	 * RS_BOOK_NIL; an order displaced from its home slot (rare at <= 50 %
-	 * load) just goes without a prefetch. */
-	const struct rs_book_oslot *s = &b->oh[ph->h];
-	uint32_t iid = e->mbo.hd.instrument_id;
-	bool hit = (s->order_id == e->mbo.order_id) & (s->inst == iid);
-	uint32_t oi = hit ? s->oidx1 - 1 : RS_BOOK_NIL;
-	ph->oi = oi;
+	/* Ring slot only, branch-free: a branch on "found or not" is a
+	 * branch on add vs cancel, which is random on a feed (a mispredict on
+	 * half the records). An empty slot has oidx1 0: 0 - 1 = RS_BOOK_NIL;
+	 * an order in the overflow table just goes without a prefetch. */
+	const struct rs_book_oslot *s = &b->oring[ph->h];
+	int idx = inst_lookup(b, e->mbo.hd.instrument_id);
+	bool hit = slot_is(s, e->mbo.order_id, (uint32_t)idx << 8);
+	/* oidx1 - 1, or all ones (RS_BOOK_NIL) on a miss: arithmetic, because
+	 * clang turned the ?: into a branch (1 mispredict per 2 records) */
+	uint32_t oi = (s->oidx1 - 1) | ((uint32_t)hit - 1);
 	/* an add finds no order: prefetch the free-list head it will take */
-	uint32_t po = oi != RS_BOOK_NIL ? oi : b->ofree;
-	__builtin_prefetch(&b->orders[po < b->cfg.max_orders ? po : 0], 1);
-	int idx = inst_lookup(b, iid);
-	ph->in = idx >= 0 ? &b->insts[idx] : NULL;
-	__builtin_prefetch(&b->insts[idx >= 0 ? idx : 0], 1);
+	uint32_t po = sel_u32(hit, oi, b->ofree);
+	const struct rs_book_order *o = &b->orders[po < b->cfg.max_orders ? po : 0];
+	ph->o = o;
+	__builtin_prefetch(o, 1);
+	/* idx -1 (an instrument seen for the first time) prefetches the line
+	 * before insts[]: inside the pools, and a prefetch never faults */
+	const struct rs_book_inst *in = &b->insts[idx];
+	ph->in = idx >= 0 ? (struct rs_book_inst *)in : NULL;
+	__builtin_prefetch(in, 1);
 }
 
 #ifndef RS_BOOK_PF_C
 #define RS_BOOK_PF_C 1
 #endif
-/* records between pass C and the apply */
-#define PF_C 4
 static inline __attribute__((always_inline)) void stage_c(const struct rs_book *b,
 							   const struct pf_hint *ph)
 {
 	if (!RS_BOOK_PF_C)
 		return;
-	/* adds (oi NIL) read order 0's line instead: cheaper than a branch */
-	const struct rs_book_order *o = &b->orders[ph->oi < b->cfg.max_orders ? ph->oi : 0];
+	/* for an add: the stale links of the free-list head, harmless */
+	const struct rs_book_order *o = ph->o;
 	uint32_t lv = o->level, pv = o->prev, nx = o->next;
 	__builtin_prefetch(&b->levels[lv < b->cfg.max_levels ? lv : 0], 1);
 	__builtin_prefetch(&b->orders[pv < b->cfg.max_orders ? pv : 0], 1);
@@ -831,20 +959,50 @@ static inline void apply_batch(struct rs_book *b, struct rs_event *ev, unsigned 
 		stage_a(b, &ev[i], &ph[i]);
 	for (i = 0; i < n; i++)
 		stage_b(b, &ev[i], &ph[i]);
-	unsigned c = n < PF_C ? n : PF_C;
-	for (i = 0; i < c; i++)
+	for (i = 0; i < n; i++)
 		stage_c(b, &ph[i]);
-	for (i = 0; i + PF_C < n; i++) {
-		stage_c(b, &ph[i + PF_C]);
+	for (i = 0; i < n; i++)
 		apply_one(b, &ev[i], ph[i].h, ph[i].in);
+}
+
+/* apply_batch with a callback after every record (the same pipeline: the
+ * prefetch passes run ahead of the applies and are hints only, so a
+ * callback that reads the book changes nothing for them). */
+static inline void apply_batch_cb(struct rs_book *b, struct rs_event *ev, unsigned n,
+				  rs_book_event_fn fn, void *ctx)
+{
+	struct pf_hint ph[PF_BATCH];
+	unsigned i;
+	for (i = 0; i < n; i++)
+		stage_a(b, &ev[i], &ph[i]);
+	for (i = 0; i < n; i++)
+		stage_b(b, &ev[i], &ph[i]);
+	for (i = 0; i < n; i++)
+		stage_c(b, &ph[i]);
+	for (i = 0; i < n; i++) {
+		const struct rs_book_inst *in = apply_one(b, &ev[i], ph[i].h, ph[i].in);
+		fn(ctx, &ev[i], in ? (int)(in - b->insts) : -1);
 	}
-	for (; i < n; i++)
-		apply_one(b, &ev[i], ph[i].h, ph[i].in);
+}
+
+unsigned rs_book_apply_burst_cb(struct rs_book *b, struct rs_event *ev, unsigned n, rs_book_event_fn fn,
+				void *ctx)
+{
+	unsigned k = 0;
+	if (!fn)
+		return rs_book_apply_burst(b, ev, n);
+	b->st.events += n;
+	for (; k + PF_BATCH <= n; k += PF_BATCH)
+		apply_batch_cb(b, ev + k, PF_BATCH, fn, ctx);
+	if (k < n)
+		apply_batch_cb(b, ev + k, n - k, fn, ctx);
+	return n;
 }
 
 unsigned rs_book_apply_burst(struct rs_book *b, struct rs_event *ev, unsigned n)
 {
 	unsigned k = 0;
+	b->st.events += n;
 	for (; k + PF_BATCH <= n; k += PF_BATCH)
 		apply_batch(b, ev + k, PF_BATCH);
 	if (k < n)
@@ -862,7 +1020,7 @@ unsigned rs_book_levels(const struct rs_book *b, uint32_t idx, int side, struct 
 	const struct rs_book_side *s = &b->insts[idx].side[side];
 	unsigned k = 0;
 	for (; k < n && k < s->n; k++) {
-		const struct rs_book_level *l = &b->levels[s->lad[s->n - 1 - k].level];
+		const struct rs_book_level *l = &b->levels[lad_lvl(s)[s->n - 1 - k]];
 		out[k].price = l->price;
 		out[k].size = l->size > UINT32_MAX ? UINT32_MAX : (uint32_t)l->size;
 		out[k].count = l->count;
@@ -890,8 +1048,11 @@ uint32_t rs_book_nlevels(const struct rs_book *b, uint32_t idx, int side)
 const struct rs_book_order *rs_book_order(const struct rs_book *b, uint32_t instrument_id,
 					  uint64_t order_id)
 {
-	uint64_t slot;
-	uint32_t oi = oh_find(b, order_id, instrument_id, &slot);
+	int idx = inst_lookup(b, instrument_id);
+	if (idx < 0)
+		return NULL;
+	struct rs_book_oslot *slot;
+	uint32_t oi = oid_find(b, rslot(b, order_id), order_id, (uint32_t)idx << 8, &slot);
 	return oi == RS_BOOK_NIL ? NULL : &b->orders[oi];
 }
 
@@ -903,7 +1064,7 @@ uint32_t rs_book_level_orders(const struct rs_book *b, uint32_t idx, int side, u
 	const struct rs_book_side *s = &b->insts[idx].side[side];
 	if (pos >= s->n)
 		return 0;
-	const struct rs_book_level *l = &b->levels[s->lad[s->n - 1 - pos].level];
+	const struct rs_book_level *l = &b->levels[lad_lvl(s)[s->n - 1 - pos]];
 	uint32_t k = 0;
 	for (uint32_t oi = l->head; oi != RS_BOOK_NIL && k < max; oi = b->orders[oi].next)
 		ids[k++] = b->orders[oi].order_id;
@@ -1073,20 +1234,24 @@ int rs_book_check(const struct rs_book *b, uint32_t idx, char *msg, size_t len)
 	uint64_t norders = 0;
 	for (int side = 0; side < 2; side++) {
 		const struct rs_book_side *s = &in->side[side];
-		if (in->top[side] != (s->n ? s->lad[s->n - 1].level : RS_BOOK_NIL))
+		if (in->top[side] != (s->n ? lad_lvl(s)[s->n - 1] : b->cfg.max_levels))
 			FAIL("iid %u side %d: cached best level is not the ladder's best", in->instrument_id,
 			     side);
 		if (s->n > lad_cap(s))
 			FAIL("iid %u side %d: %u levels > capacity %u", in->instrument_id, side, s->n,
 			     lad_cap(s));
+		for (uint32_t p = s->n; p < lad_cap(s); p++)
+			if (s->key[p] != INT64_MAX)
+				FAIL("iid %u side %d: no sentinel above the last level at %u", in->instrument_id,
+				     side, p);
 		for (uint32_t p = 0; p < s->n; p++) {
-			uint32_t li = s->lad[p].level;
+			uint32_t li = lad_lvl(s)[p];
 			if (li >= b->cfg.max_levels)
 				FAIL("iid %u side %d pos %u: bad level index", in->instrument_id, side, p);
 			const struct rs_book_level *l = &b->levels[li];
-			if (s->lad[p].key != key_of(side, l->price))
+			if (s->key[p] != key_of(side, l->price))
 				FAIL("iid %u side %d pos %u: key/price mismatch", in->instrument_id, side, p);
-			if (p && !(s->lad[p - 1].key < s->lad[p].key))
+			if (p && !(s->key[p - 1] < s->key[p]))
 				FAIL("iid %u %s not strictly %s at pos %u (price %lld)", in->instrument_id,
 				     side ? "asks" : "bids", side ? "ascending" : "descending", p,
 				     (long long)l->price);
@@ -1107,8 +1272,8 @@ int rs_book_check(const struct rs_book *b, uint32_t idx, char *msg, size_t len)
 				if (o->size == 0)
 					FAIL("iid %u order %llu: zero size", in->instrument_id,
 					     (unsigned long long)o->order_id);
-				uint64_t slot;
-				if (oh_find(b, o->order_id, in->instrument_id, &slot) != oi)
+				struct rs_book_oslot *slot;
+				if (oid_find(b, rslot(b, o->order_id), o->order_id, idx << 8, &slot) != oi)
 					FAIL("iid %u order %llu: not in the id index", in->instrument_id,
 					     (unsigned long long)o->order_id);
 				sz += o->size;
@@ -1149,8 +1314,27 @@ int rs_book_check_all(const struct rs_book *b, char *msg, size_t len)
 			return -1;
 		n += b->insts[i].norders;
 	}
-	for (uint64_t i = 0; i <= b->ohmask; i++)
-		slots += b->oh[i].oidx1 != 0;
+	uint64_t over = 0;
+	for (uint64_t i = 0; i <= b->rmask; i++)
+		slots += b->oring[i].oidx1 != 0;
+	for (uint64_t i = 0; i <= b->ohmask; i++) {
+		if (!b->oh[i].oidx1)
+			continue;
+		over++;
+		if (!(b->oring[rslot(b, b->oh[i].order_id)].meta & NEV_MASK)) {
+			if (msg && len)
+				snprintf(msg, len, "overflow id %llu: its ring slot has nev 0",
+					 (unsigned long long)b->oh[i].order_id);
+			return -1;
+		}
+	}
+	slots += over;
+	if (over != b->st.id_overflow) {
+		if (msg && len)
+			snprintf(msg, len, "overflow table %llu entries, counter %llu",
+				 (unsigned long long)over, (unsigned long long)b->st.id_overflow);
+		return -1;
+	}
 	if (n != slots || n != b->st.orders_live) {
 		if (msg && len)
 			snprintf(msg, len, "orders in books %llu, id index %llu, live counter %llu",
@@ -1182,11 +1366,15 @@ static size_t align64(size_t x)
 static void pools_init(struct rs_book *b)
 {
 	memset(b->oh, 0, (b->ohmask + 1) * sizeof(*b->oh));
+	for (uint64_t i = 0; i <= b->rmask; i++)
+		b->oring[i] = (struct rs_book_oslot){0, 0, META_EMPTY};
 	for (uint32_t i = 0; i < b->cfg.max_orders; i++)
 		b->orders[i].next = i + 1 < b->cfg.max_orders ? i + 1 : RS_BOOK_NIL;
 	b->ofree = 0;
 	for (uint32_t i = 0; i < b->cfg.max_levels; i++)
 		b->levels[i].tail = i + 1 < b->cfg.max_levels ? i + 1 : RS_BOOK_NIL;
+	b->levels[b->cfg.max_levels] = (struct rs_book_level){RS_UNDEF_PRICE, 0, 0, RS_BOOK_NIL,
+							     RS_BOOK_NIL, 0};
 	b->lfree = 0;
 	b->arena_used = 0;
 	for (unsigned c = 0; c < LAD_NCLS; c++)
@@ -1218,7 +1406,7 @@ int rs_book_create(struct rs_book **out, const struct rs_book_cfg *cfg_in)
 	if (!cfg.depth)
 		cfg.depth = def.depth;
 	if (cfg.max_orders >= RS_BOOK_NIL / 2 || cfg.max_levels >= RS_BOOK_NIL ||
-	    cfg.max_instruments > (1u << 24))
+	    cfg.max_instruments >= (1u << 24) || cfg.id_ring > (1u << 31))
 		return RS_ERR_SET(-EINVAL, "book capacities too large (orders %u, levels %u, instruments %u)",
 				  cfg.max_orders, cfg.max_levels, cfg.max_instruments);
 
@@ -1231,22 +1419,32 @@ int rs_book_create(struct rs_book **out, const struct rs_book_cfg *cfg_in)
 		ohn <<= 1;
 	b->ohmask = ohn - 1;
 	b->ohshift = 64 - (unsigned)__builtin_ctzll(ohn);
+	if (!cfg.id_ring) /* see rs_book_types.h; measured in dataplane/README.md */
+		cfg.id_ring = cfg.max_orders;
+	uint64_t rn = 16;
+	while (rn < cfg.id_ring)
+		rn <<= 1;
+	b->cfg.id_ring = (uint32_t)rn;
+	b->rmask = rn - 1;
 	uint32_t ihn = 16;
 	while (ihn < cfg.max_instruments * 2u)
 		ihn <<= 1;
 	b->ihmask = ihn - 1;
 	/* largest ladder class that the per-side cap and the arena allow */
 	b->max_cls = 0;
-	while (b->max_cls + 1 < LAD_NCLS && ((uint64_t)8 << b->max_cls) < cfg.max_ladder &&
-	       ((uint64_t)8 << (b->max_cls + 1)) <= cfg.ladder_arena)
+	while (b->max_cls + 1 < LAD_NCLS && ((uint64_t)LAD_W << b->max_cls) < cfg.max_ladder &&
+	       ((uint64_t)LAD_W << (b->max_cls + 1)) <= cfg.ladder_arena)
 		b->max_cls++;
-	b->arena_n = cfg.ladder_arena;
+	b->arena_n = lad_units(0) * ((cfg.ladder_arena + LAD_W - 1) / LAD_W);
 
 	size_t off_orders = 0;
-	size_t off_oh = align64(off_orders + (size_t)cfg.max_orders * sizeof(struct rs_book_order));
-	size_t off_levels = align64(off_oh + ohn * sizeof(struct rs_book_oslot));
-	size_t off_arena = align64(off_levels + (size_t)cfg.max_levels * sizeof(struct rs_book_level));
-	size_t off_insts = align64(off_arena + (size_t)cfg.ladder_arena * sizeof(struct rs_book_lent));
+	/* + 1: the scratch record that FIFO links of absent neighbours go to */
+	size_t off_oh = align64(off_orders + ((size_t)cfg.max_orders + 1) * sizeof(struct rs_book_order));
+	size_t off_ring = align64(off_oh + ohn * sizeof(struct rs_book_oslot));
+	size_t off_levels = align64(off_ring + rn * sizeof(struct rs_book_oslot));
+	/* + 1: the scratch level (empty side) that boundary() reads */
+	size_t off_arena = align64(off_levels + ((size_t)cfg.max_levels + 1) * sizeof(struct rs_book_level));
+	size_t off_insts = align64(off_arena + (size_t)b->arena_n * sizeof(int64_t));
 	size_t off_ih = align64(off_insts + (size_t)cfg.max_instruments * sizeof(struct rs_book_inst));
 	size_t off_dmap = align64(off_ih + (size_t)ihn * sizeof(struct rs_book_islot));
 	size_t off_pubq = align64(off_dmap + (size_t)DMAP_N * sizeof(uint32_t));
@@ -1260,6 +1458,7 @@ int rs_book_create(struct rs_book **out, const struct rs_book_cfg *cfg_in)
 	char *base = b->mem.addr;
 	b->orders = (void *)(base + off_orders);
 	b->oh = (void *)(base + off_oh);
+	b->oring = (void *)(base + off_ring);
 	b->levels = (void *)(base + off_levels);
 	b->arena = (void *)(base + off_arena);
 	b->insts = (void *)(base + off_insts);

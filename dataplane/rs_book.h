@@ -73,6 +73,33 @@ void rs_book_apply(struct rs_book *b, struct rs_event *ev);
  * records of the following records. Returns n. */
 unsigned rs_book_apply_burst(struct rs_book *b, struct rs_event *ev, unsigned n);
 
+/* rs_book_apply_burst() calling fn(ctx, ev, idx) right after each record
+ * was applied (idx = its instrument index, -1 when it was rejected for
+ * instrument capacity), so per-event consumers (analytics) see the book
+ * exactly as it stands after that record while the prefetch pipeline keeps
+ * running. fn must not modify the book. fn NULL = rs_book_apply_burst. */
+typedef void (*rs_book_event_fn)(void *ctx, const struct rs_event *ev, int idx);
+unsigned rs_book_apply_burst_cb(struct rs_book *b, struct rs_event *ev, unsigned n, rs_book_event_fn fn,
+				void *ctx);
+
+/* Best bid/ask as of the instrument's last event boundary (RS_F_LAST): the
+ * cheap accessor for per-event consumers (no 128-byte rs_bbo fill). Empty
+ * sides have price RS_UNDEF_PRICE and size 0. */
+struct rs_book_top {
+	int64_t bid_px, ask_px;
+	uint64_t bid_sz, ask_sz;
+	uint32_t bid_ct, ask_ct;
+};
+static inline void rs_book_top(const struct rs_book_inst *in, struct rs_book_top *t)
+{
+	t->bid_px = in->pub_bid_px;
+	t->ask_px = in->pub_ask_px;
+	t->bid_sz = in->pub_bid_sz;
+	t->ask_sz = in->pub_ask_sz;
+	t->bid_ct = in->pub_bid_ct;
+	t->ask_ct = in->pub_ask_ct;
+}
+
 /* Top n levels of one side (0 bids, best first; 1 asks, best first) into
  * out[]; returns how many exist (<= n). Sizes saturate at UINT32_MAX. */
 unsigned rs_book_levels(const struct rs_book *b, uint32_t idx, int side, struct rs_level *out,

@@ -6,17 +6,25 @@
  *
  *   orders[max_orders]     64-byte order records (one cache line each),
  *                          LIFO free list through .next
- *   ohash[2^k]             open-addressing order-id index, 16-byte slots
- *                          {order_id, book instrument index, order index+1},
- *                          linear probing, backward-shift deletion, 4 slots
- *                          per cache line; k chosen so load <= 50 %
+ *   oring[2^r]             order-id index, direct-mapped by the id's low bits
+ *                          (dense ITCH order numbers: consecutive ids in
+ *                          consecutive 16-byte slots, the live set stays in
+ *                          a window); a slot {order_id, order index+1,
+ *                          instrument index << 8 | nev} holds the newest id
+ *                          that maps there, an older live one is moved to
+ *                          ohash and counted in the slot's nev (255 sticky)
+ *   ohash[2^k]             overflow: open addressing on a multiplicative
+ *                          hash of (id, instrument), linear probing,
+ *                          backward-shift deletion, k chosen so load <= 50 %
+ *                          even if every live order overflowed (sparse ids)
  *   levels[max_levels]     32-byte price levels {price, size, count, FIFO
  *                          head/tail}, LIFO free list
- *   ladders (arena)        per instrument and side a sorted array of
- *                          {key, level index} with the BEST LEVEL AT THE END
- *                          (key = price for bids, -price for asks, so both
- *                          sides are ascending); size-class slabs from one
- *                          arena, grown by moving to the next class
+ *   ladders (arena)        per instrument and side a sorted key array
+ *                          (+ parallel level indices) with the BEST LEVEL AT
+ *                          THE END (key = price for bids, -price for asks, so
+ *                          both sides are ascending); size-class slabs (16 <<
+ *                          k entries) from one arena, grown by moving to the
+ *                          next class
  *   insts[max_instruments] per-instrument state + quality counters
  *   ihash                  instrument_id -> instrument index
  *
@@ -59,11 +67,14 @@ struct rs_book_cfg {
 	uint32_t max_instruments; /* default 16384 */
 	uint32_t max_orders;      /* live orders over all instruments, default 4M */
 	uint32_t max_levels;      /* live price levels over all instruments, default 1M */
-	uint32_t ladder_arena;    /* ladder entries (16 B) over all sides, default 4*max_levels */
+	uint32_t ladder_arena;    /* ladder entries (12 B) over all sides, default 4*max_levels */
 	uint32_t max_ladder;      /* max levels per instrument side, default 65536 */
 	uint16_t depth;           /* N of the published MBP-N (rs_depth), default 50 */
 	uint8_t reserve_huge;     /* may raise vm.nr_hugepages (root) for the pools */
 	uint8_t reserved;
+	uint32_t id_ring;         /* slots (16 B) of the direct-mapped order-id ring, rounded
+				     up to a power of 2, default max_orders; size it to the
+				     span of order ids live at once on dense feeds */
 };
 
 /* A live order: one cache line. */
@@ -84,11 +95,15 @@ struct rs_book_order {
 };
 _Static_assert(sizeof(struct rs_book_order) == 64, "order record is one cache line");
 
-/* Order-id index slot. oidx1 == 0: empty; else order index + 1. */
+/* Order-id index slot (ring and overflow table). oidx1 == 0: empty; else
+ * order index + 1. meta = book instrument index << 8 | nev; an empty slot
+ * has instrument bits 0xffffff (no instrument has that index), so a lookup
+ * compares id and meta without testing oidx1. nev (ring slots only) counts
+ * the overflow entries whose ring slot this is; 255 is sticky. */
 struct rs_book_oslot {
 	uint64_t order_id;
-	uint32_t inst;
 	uint32_t oidx1;
+	uint32_t meta;
 };
 _Static_assert(sizeof(struct rs_book_oslot) == 16, "4 slots per cache line");
 
@@ -103,17 +118,17 @@ struct rs_book_level {
 };
 _Static_assert(sizeof(struct rs_book_level) == 32, "level is half a cache line");
 
-/* Ladder entry: sorted ascending by key, best level last. */
-struct rs_book_lent {
-	int64_t key;       /* price (bids) or -price (asks) */
-	uint32_t level;
-	uint32_t reserved;
-};
-
+/* Ladder of one side: a slab of cap = 16 << cls entries, keys first
+ *
+ *   key[0..cap)  int64, ascending, best level LAST: price (bids) or -price
+ *                (asks); key[n..cap) = INT64_MAX (so a fixed 16-key window
+ *                from key[0] can be compared without bounds checks)
+ *   lvl[0..cap)  uint32 level index of each key (right after the keys)
+ */
 struct rs_book_side {
-	struct rs_book_lent *lad; /* NULL until the first level */
+	int64_t *key;             /* NULL until the first level */
 	uint32_t n;               /* levels */
-	uint8_t cls;              /* size class of lad (capacity = 8 << cls) */
+	uint8_t cls;              /* size class (capacity 16 << cls) */
 	uint8_t reserved[3];
 };
 
@@ -125,12 +140,13 @@ struct rs_book_inst {
 	uint32_t norders;
 	struct rs_book_side side[2]; /* 0 bids, 1 asks */
 	int64_t tick_size;           /* 0 = unknown (no off-tick check) */
-	uint32_t top[2];             /* level index of the best level per side, RS_BOOK_NIL none */
+	uint32_t top[2];             /* level index of the best level per side; none: the
+					empty scratch level (index cfg.max_levels) */
 	uint8_t dirty;               /* changed since the last boundary (1 book, 3 a best level) */
 	uint8_t queued;              /* on the publication list */
 	uint8_t crossed;             /* state at the last boundary: 0, 1 locked, 2 crossed */
 	uint8_t bseen;               /* a boundary was processed (pub_* valid) */
-	uint32_t reserved0;
+	uint32_t idx;                /* this instrument's index (rs_book_inst(b, idx)) */
 	/* line 1: last state published at an event boundary; last event */
 	int64_t pub_bid_px, pub_ask_px;
 	uint64_t pub_bid_sz, pub_ask_sz;
@@ -161,6 +177,8 @@ struct rs_book_stats {
 	uint64_t ladder_moves;       /* ladder grown to the next size class */
 	uint64_t orders_live, orders_peak;
 	uint64_t levels_live, levels_peak;
+	uint64_t id_evicted;         /* ring entries moved to the overflow table */
+	uint64_t id_overflow;        /* live entries in the overflow table */
 };
 
 #endif

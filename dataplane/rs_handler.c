@@ -159,22 +159,25 @@ static void control(struct rs_handler *h, const struct rs_event *e)
 	}
 }
 
+/* Per record, called by the book right after it applied the record (so
+ * hooks see the book as of that record, while the book's prefetch
+ * pipeline keeps running over the burst). */
+static void after_event(void *ctx, const struct rs_event *e, int idx)
+{
+	struct rs_handler *h = ctx;
+	if (idx >= 0 && (uint32_t)idx < h->max_inst)
+		h->inst_feed[idx] = (uint8_t)(e->feed_id + 1);
+	for (uint32_t k = 0; k < h->nhooks; k++)
+		if (h->hooks[k].on_event)
+			h->hooks[k].on_event(h->hooks[k].ctx, e, h->book, idx);
+	if (h->cfg.events)
+		rs_bcast_write(h->cfg.events, RS_REC_EVENT, e, sizeof(*e));
+	h->rejected_total += (e->rs_flags & RS_EVF_REJECTED) != 0;
+}
+
 static void run(struct rs_handler *h, struct rs_event *ev, uint32_t n)
 {
-	rs_book_apply_burst(h->book, ev, n);
-	for (uint32_t i = 0; i < n; i++) {
-		struct rs_event *e = &ev[i];
-		int idx = rs_book_find(h->book, e->mbo.hd.instrument_id);
-		if (idx >= 0 && (uint32_t)idx < h->max_inst)
-			h->inst_feed[idx] = (uint8_t)(e->feed_id + 1);
-		if (h->any_on_event)
-			for (uint32_t k = 0; k < h->nhooks; k++)
-				if (h->hooks[k].on_event)
-					h->hooks[k].on_event(h->hooks[k].ctx, e, h->book, idx);
-		if (h->cfg.events)
-			rs_bcast_write(h->cfg.events, RS_REC_EVENT, e, sizeof(*e));
-		h->rejected_total += (e->rs_flags & RS_EVF_REJECTED) != 0;
-	}
+	rs_book_apply_burst_cb(h->book, ev, n, after_event, h);
 	h->events_total += n;
 	if (h->nlat)
 		h->lat_n[h->nlat - 1] += n;

@@ -9,7 +9,8 @@
  * recency-biased cancels (like real feeds) and with --uniform-cancels.
  * The file is mmap'ed and prefaulted (page cache), the thread pinned; each
  * run resets the book and replays the whole file: ITCH decode
- * (rs_itch_decode_fast) into bursts of 32 records, rs_book_apply_burst().
+ * (rs_itch_decode_file, the burst decoder) into bursts of 31-32 records,
+ * rs_book_apply_burst() on each.
  * Reported: messages/s and ns/message, median of R runs (default 3), plus
  * decode-only for the share of the decoder. --profile also prints where
  * book updates land (level position from the touch: median, p99, p99.9).
@@ -44,53 +45,43 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The burst decoder fills out[] with BURST - 1 or BURST records (it stops
+ * when fewer than RS_ITCH_MAX_EVENTS slots are left), straight into the book. */
 static uint64_t run_decode(struct rs_itchfile *f, uint64_t *records)
 {
 	struct rs_itch_dec d;
 	rs_itch_dec_init(&d, 0);
-	struct rs_event ev[BURST + RS_ITCH_MAX_EVENTS];
-	const uint8_t *msg;
-	size_t len;
-	uint64_t seq = 0, recs = 0, sink = 0;
-	unsigned n = 0;
+	struct rs_event ev[BURST];
+	uint64_t recs = 0, sink = 0;
+	int rc = 1;
 	rs_itchfile_rewind(f);
-	while (rs_itchfile_next(f, &msg, &len) > 0) {
-		n += rs_itch_decode_fast(&d, msg, len, ++seq, 0, ev + n);
-		if (n >= BURST) {
+	while (rc > 0) {
+		unsigned n = rs_itch_decode_file(&d, f, 0, ev, BURST, &rc);
+		if (n)
 			sink += ev[0].mbo.order_id ^ ev[n - 1].mbo.size;
-			recs += n;
-			n = 0;
-		}
+		recs += n;
 	}
-	recs += n;
 	*records = recs;
-	return seq + (sink & 0); /* keep the loop */
+	return f->nmsgs + (sink & 0); /* keep the loop */
 }
 
 static uint64_t run_book(struct rs_itchfile *f, struct rs_book *b)
 {
 	struct rs_itch_dec d;
 	rs_itch_dec_init(&d, 0);
-	struct rs_event ev[BURST + RS_ITCH_MAX_EVENTS];
-	const uint8_t *msg;
-	size_t len;
-	uint64_t seq = 0;
-	unsigned n = 0;
+	struct rs_event ev[BURST];
+	int rc = 1;
 	rs_itchfile_rewind(f);
-	while (rs_itchfile_next(f, &msg, &len) > 0) {
-		n += rs_itch_decode_fast(&d, msg, len, ++seq, 0, ev + n);
-		if (n >= BURST) {
-			if (single)
-				for (unsigned i = 0; i < n; i++)
-					rs_book_apply(b, &ev[i]);
-			else
-				rs_book_apply_burst(b, ev, n);
-			n = 0;
-		}
+	while (rc > 0) {
+		unsigned n = rs_itch_decode_file(&d, f, 0, ev, BURST, &rc);
+		if (single)
+			for (unsigned i = 0; i < n; i++)
+				rs_book_apply(b, &ev[i]);
+		else
+			rs_book_apply_burst(b, ev, n);
 	}
-	rs_book_apply_burst(b, ev, n);
 	rs_book_publish(b, NULL, NULL);
-	return seq;
+	return f->nmsgs;
 }
 
 /* Where updates land: level position (0 = touch) of every A/C/M. */
@@ -169,9 +160,9 @@ static int bench_file(const char *path, const char *tag, int runs, struct rs_boo
 		ct[r] = (double)(cpu_ns() - c0);
 		const struct rs_book_stats *st = rs_book_stats(b);
 		printf("  run %d: %.3f s wall, %.3f s cpu, %.2f M msg/s, rejected %" PRIu64 ", orders peak %" PRIu64
-		       ", levels peak %" PRIu64 "\n",
+		       ", levels peak %" PRIu64 ", ids evicted to overflow %" PRIu64 " (%" PRIu64 " live)\n",
 		       r + 1, bt[r] / 1e9, ct[r] / 1e9, (double)msgs / bt[r] * 1e3, st->rejected, st->orders_peak,
-		       st->levels_peak);
+		       st->levels_peak, st->id_evicted, st->id_overflow);
 	}
 	double bmed = rs_bench_median(bt, runs), dmed = rs_bench_median(dt, runs);
 	double cmed = rs_bench_median(ct, runs);
@@ -232,7 +223,7 @@ int main(int argc, char **argv)
 	uint64_t messages = 50000000ull;
 	int runs = 3, cpu = 1, which = 3; /* bit 0 recent, bit 1 uniform */
 	bool prof = false;
-	uint32_t max_orders = 0;
+	uint32_t max_orders = 0, id_ring = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--messages") && i + 1 < argc)
 			messages = strtoull(argv[++i], NULL, 10);
@@ -248,13 +239,15 @@ int main(int argc, char **argv)
 			which = 3;
 		else if (!strcmp(argv[i], "--orders") && i + 1 < argc)
 			max_orders = (uint32_t)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--id-ring") && i + 1 < argc)
+			id_ring = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--single"))
 			single = 1;
 		else if (!strcmp(argv[i], "--profile"))
 			prof = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: bench-%s [FILE] [--messages N] [--runs R] [--cpu C] "
-			       "[--uniform-cancels|--recent-cancels|--both] [--orders N] [--profile]\n",
+			       "[--uniform-cancels|--recent-cancels|--both] [--orders N] [--id-ring SLOTS] [--single] [--profile]\n",
 			       BENCH_NAME);
 			return 0;
 		} else if (argv[i][0] != '-' && !file)
@@ -272,20 +265,19 @@ int main(int argc, char **argv)
 	rs_book_cfg_default(&cfg);
 	if (max_orders)
 		cfg.max_orders = max_orders;
+	cfg.id_ring = id_ring;
 	struct rs_book *b;
 	if (rs_book_create(&b, &cfg)) {
 		fprintf(stderr, "bench-book: %s\n", rs_err_msg());
 		return 70;
 	}
-	printf("bench %s: decode + MBO book, burst %d, pinned to cpu %d, book pools %u orders / %u levels"
+	printf("bench %s: decode + MBO book, burst %d, pinned to cpu %d, book pools %u orders / %u levels / %u id ring slots"
 #if defined(RS_BOOK_SEARCH_BINARY) && RS_BOOK_SEARCH_BINARY
 	       ", ladder search: binary\n",
-#elif defined(RS_BOOK_HASH_FOLD) && RS_BOOK_HASH_FOLD
-	       ", order-id slots: locality fold\n",
 #else
-	       ", ladder search: linear from the touch then binary, order-id slots: multiplicative hash\n",
+	       ", ladder search: linear from the touch then binary\n",
 #endif
-	       BENCH_NAME, BURST, cpu, cfg.max_orders, cfg.max_levels);
+	       BENCH_NAME, BURST, cpu, cfg.max_orders, cfg.max_levels, rs_book_config(b)->id_ring);
 	int rc = 0;
 	if (file) {
 		rc = bench_file(file, "file", runs, b, prof);

@@ -6,11 +6,6 @@ rs_add_bench(NAME book-binsearch SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_book.c
              ${CMAKE_SOURCE_DIR}/dataplane/rs_book.c LIBS rs_controlplane)
 target_compile_definitions(bench-book-binsearch PRIVATE RS_BOOK_SEARCH_BINARY=1
                            BENCH_NAME="book-binsearch")
-# Same with the locality-keeping order-id fold instead of the murmur3 mix:
-# perf/run.sh book-hashfold [FILE]
-rs_add_bench(NAME book-hashfold SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_book.c
-             ${CMAKE_SOURCE_DIR}/dataplane/rs_book.c LIBS rs_controlplane)
-target_compile_definitions(bench-book-hashfold PRIVATE RS_BOOK_HASH_FOLD=1 BENCH_NAME="book-hashfold")
 # Without prefetch stage C (levels, FIFO neighbours, ladder tails):
 # perf/run.sh book-nopfc [FILE]
 rs_add_bench(NAME book-nopfc SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_book.c

@@ -663,6 +663,42 @@ Test(gen, deterministic_by_seed)
 	rs_gen_destroy(g3);
 }
 
+/* flow_seed: same market (symbols, prices, activity ranks), another day's
+ * order flow; deterministic for a given (seed, flow_seed). */
+Test(gen, flow_seed_other_day_same_market)
+{
+	struct rs_gen_opts o;
+	rs_gen_opts_default(&o);
+	o.seed = 42;
+	o.symbols = 30;
+	o.messages = 50000;
+	struct rs_gen *g[3];
+	char err[256];
+	for (int i = 0; i < 3; i++) {
+		o.flow_seed = i < 2 ? 7 : 8;
+		cr_assert_eq(rs_gen_create(&g[i], &o, err, sizeof(err)), 0, "%s", err);
+	}
+	for (uint32_t r = 1; r <= 30; r++) {
+		cr_assert_eq(rs_gen_locate_by_rank(g[0], r), rs_gen_locate_by_rank(g[2], r));
+		cr_assert_str_eq(rs_gen_symbol(g[0], (uint16_t)r), rs_gen_symbol(g[2], (uint16_t)r));
+	}
+	uint8_t a[RS_GEN_MSG_MAX], b[RS_GEN_MSG_MAX], c[RS_GEN_MSG_MAX];
+	uint64_t differ = 0, k = 0; /* k: messages compared */
+	size_t n1;
+	do {
+		n1 = rs_gen_next(g[0], a);
+		size_t n2 = rs_gen_next(g[1], b), n3 = rs_gen_next(g[2], c);
+		cr_assert_eq(n1, n2);
+		cr_assert_eq(memcmp(a, b, n1), 0);
+		k++;
+		differ += n3 != n1 || memcmp(a, c, n1) != 0;
+	} while (n1);
+	cr_expect(differ > k / 2, "flow seed 8 differs in only %llu of %llu messages",
+		  (unsigned long long)differ, (unsigned long long)k);
+	for (int i = 0; i < 3; i++)
+		rs_gen_destroy(g[i]);
+}
+
 /* Generator -> day file -> the decoder helper's day-file reader and ITCH
  * decoder: every message is accepted, fields equal what the generator made. */
 Test(gen, day_file_round_trip, .timeout = 120)
@@ -932,6 +968,31 @@ Test(gen, cli, .timeout = 120)
 	cr_assert_eq(fread(hdr, 1, 1, f), 0);
 	fclose(f);
 	rs_gen_destroy(g);
+	/* --flow-seed: the library's (seed, flow_seed) session */
+	snprintf(cmd, sizeof(cmd), "%s gen --quiet --seed 5 --flow-seed 9 --symbols 20 --messages 30k %s",
+		 bin, a);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	struct rs_gen_opts fo;
+	rs_gen_opts_default(&fo);
+	fo.seed = 5;
+	fo.flow_seed = 9;
+	fo.symbols = 20;
+	fo.messages = 30000;
+	char err[256];
+	cr_assert_eq(rs_gen_create(&g, &fo, err, sizeof(err)), 0, "%s", err);
+	f = fopen(a, "rb");
+	cr_assert(f);
+	while ((n = rs_gen_next(g, m))) {
+		cr_assert_eq(fread(hdr, 1, 2, f), 2);
+		cr_assert_eq(((size_t)hdr[0] << 8 | hdr[1]), n);
+		cr_assert_eq(fread(got, 1, n, f), n);
+		cr_assert_eq(memcmp(got, m, n), 0);
+	}
+	cr_assert_eq(fread(hdr, 1, 1, f), 0);
+	fclose(f);
+	rs_gen_destroy(g);
+	snprintf(cmd, sizeof(cmd), "%s gen --flow-seed x %s 2>/dev/null", bin, a);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 64);
 	snprintf(cmd, sizeof(cmd), "%s gen --help > /dev/null", bin);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "%s gen --symbols 100 --messages 10 %s 2>/dev/null", bin, a);

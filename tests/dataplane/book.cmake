@@ -8,6 +8,9 @@ rs_add_test(NAME test_book_realdata SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book_
             LIBS rs_controlplane LABELS realdata)
 rs_add_test(NAME test_book_itch SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_book_itch.c
             LIBS rs_controlplane LABELS unit)
+# Consolidated BBO across venues (dataplane/rs_cbbo.c).
+rs_add_test(NAME test_cbbo SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cbbo.c
+            LIBS rs_dataplane LABELS unit)
 # libFuzzer over the book (compact records -> every action, flag, special
 # size/price, capacity limit; invariants checked after every burst) and the
 # LOBSTER line parsers. Seeds: tests/fuzz/book_seeds/ (hand-made).

@@ -387,19 +387,31 @@ Test(book, capacity_orders_levels_instruments)
 
 Test(book, ladder_grows_and_deep_inserts)
 {
-	/* more levels than the first ladder class (8) on one side, inserted
-	 * out of order: memmove path and class moves */
-	static const double px[] = {10, 12, 11, 15, 13, 14, 9, 16, 8, 17, 7.5, 12.5};
+	/* more levels than the first ladder class (16) on one side, inserted
+	 * out of order: memmove path, class moves, and (30, 25) inserts below
+	 * the 16 keys counted from the touch (binary search) */
+	static const double px[] = {10, 12, 11, 15, 13, 14, 9, 16, 8, 17,
+				    7.5, 12.5, 20, 18, 19, 21, 6, 22, 30, 25};
 	for (unsigned i = 0; i < sizeof(px) / sizeof(px[0]); i++)
-		ap('A', 'A', 10 + i, px[i], 1 + i);
-	ASKS({7.5, 11, 1}, {8, 9, 1}, {9, 7, 1}, {10, 1, 1}, {11, 3, 1}, {12, 2, 1}, {12.5, 12, 1},
-	     {13, 5, 1}, {14, 6, 1}, {15, 4, 1}, {16, 8, 1}, {17, 10, 1});
-	cr_assert_gt(rs_book_stats(bk)->ladder_moves, 0);
-	/* delete from the middle */
+		cr_assert_eq(ap('A', 'A', 10 + i, px[i], 1 + i) & RS_EVF_REJECTED, 0, "level %u", i);
+	ASKS({6, 17, 1}, {7.5, 11, 1}, {8, 9, 1}, {9, 7, 1}, {10, 1, 1}, {11, 3, 1}, {12, 2, 1},
+	     {12.5, 12, 1}, {13, 5, 1}, {14, 6, 1}, {15, 4, 1}, {16, 8, 1}, {17, 10, 1}, {18, 14, 1},
+	     {19, 15, 1}, {20, 13, 1}, {21, 16, 1}, {22, 18, 1}, {25, 20, 1}, {30, 19, 1});
+	cr_assert_eq(rs_book_stats(bk)->ladder_moves, 1);
+	cr_assert_eq(rs_book_level_pos(bk, (uint32_t)ix(), 1, PX(30)), 19);
+	cr_assert_eq(rs_book_level_pos(bk, (uint32_t)ix(), 1, PX(25)), 18);
+	cr_assert_eq(rs_book_level_pos(bk, (uint32_t)ix(), 1, PX(26)), -1);
+	/* delete deep (below the window), from the middle, and the touch */
+	ap('C', 'A', 28, 30, 19);
 	ap('C', 'A', 14, 13, 5);
-	ap('C', 'A', 10, 10, 1);
-	ASKS({7.5, 11, 1}, {8, 9, 1}, {9, 7, 1}, {11, 3, 1}, {12, 2, 1}, {12.5, 12, 1}, {14, 6, 1},
-	     {15, 4, 1}, {16, 8, 1}, {17, 10, 1});
+	ap('C', 'A', 29, 25, 20);
+	ap('C', 'A', 26, 6, 17);
+	ASKS({7.5, 11, 1}, {8, 9, 1}, {9, 7, 1}, {10, 1, 1}, {11, 3, 1}, {12, 2, 1}, {12.5, 12, 1},
+	     {14, 6, 1}, {15, 4, 1}, {16, 8, 1}, {17, 10, 1}, {18, 14, 1}, {19, 15, 1}, {20, 13, 1},
+	     {21, 16, 1}, {22, 18, 1});
+	/* and back in at the very bottom */
+	ap('A', 'A', 50, 40, 7);
+	cr_assert_eq(rs_book_level_pos(bk, (uint32_t)ix(), 1, PX(40)), 16);
 }
 
 Test(book, bbo_changed_flag_only_on_boundary_changes)
@@ -504,6 +516,59 @@ Test(book, burst_equals_single)
 	cr_assert_eq(memcmp(a, b2, na * sizeof(a[0])), 0);
 }
 
+/* rs_book_apply_burst_cb: the callback sees the book as it stands right
+ * after each record (compared with rs_book_apply one record at a time). */
+struct cbseen {
+	const struct rs_book *b;
+	unsigned n;
+	int idx[64];
+	struct rs_book_top top[64];
+	uint32_t flags[64];
+};
+static void on_ev(void *ctx, const struct rs_event *ev, int idx)
+{
+	struct cbseen *s = ctx;
+	s->idx[s->n] = idx;
+	s->flags[s->n] = ev->rs_flags;
+	if (idx >= 0)
+		rs_book_top(rs_book_inst(s->b, (uint32_t)idx), &s->top[s->n]);
+	s->n++;
+}
+
+Test(book, burst_callback_sees_book_after_each_record)
+{
+	struct rs_event ev[48], copy[48];
+	int n = 0;
+	for (int i = 0; i < 20; i++)
+		ev[n++] = mk('A', i % 2 ? 'A' : 'B', 1 + i, i % 2 ? 11.0 + i * 0.01 : 10.0 - i * 0.01, 10);
+	for (int i = 0; i < 20; i += 3)
+		ev[n++] = mk('C', 'N', 1 + i, 0, 4);
+	for (int i = 0; i < 20; i += 2)
+		ev[n++] = mk('C', 'N', 1 + i, 0, 10);
+	memcpy(copy, ev, sizeof(ev));
+	struct cbseen s = {.b = bk};
+	cr_assert_eq(rs_book_apply_burst_cb(bk, ev, (unsigned)n, on_ev, &s), (unsigned)n);
+	cr_assert_eq(s.n, (unsigned)n);
+	rs_book_reset(bk);
+	unsigned changed = 0;
+	for (int i = 0; i < n; i++) {
+		rs_book_apply(bk, &copy[i]);
+		int idx = rs_book_find(bk, copy[i].mbo.hd.instrument_id);
+		cr_assert_eq(s.idx[i], idx, "record %d", i);
+		struct rs_book_top t;
+		rs_book_top(rs_book_inst(bk, (uint32_t)idx), &t);
+		cr_assert_eq(memcmp(&t, &s.top[i], sizeof(t)), 0, "record %d: top differs", i);
+		cr_assert_eq(s.flags[i], copy[i].rs_flags, "record %d", i);
+		changed += (copy[i].rs_flags & RS_EVF_BBO_CHANGED) != 0;
+	}
+	cr_assert_gt(changed, 3); /* the path really moves the BBO */
+	/* the first bid add at 10.00: best bid 10.00 x 10, one order */
+	cr_assert_eq(s.top[0].bid_px, 10000000000);
+	cr_assert_eq(s.top[0].bid_sz, 10);
+	cr_assert_eq(s.top[0].bid_ct, 1);
+	cr_assert_eq(s.top[0].ask_px, RS_UNDEF_PRICE);
+}
+
 Test(book, invariant_checker_detects_corruption)
 {
 	ap('A', 'B', 1, 10.00, 100);
@@ -577,4 +642,102 @@ Test(book, publish_into_seqlocked_tables)
 	free(mb);
 	free(md);
 	free(ms);
+}
+
+/* The order-id ring (cfg.id_ring slots, direct-mapped by the id's low bits)
+ * with its overflow table: 600 live ids on one ring slot (599 moved to the
+ * overflow table, the slot's count saturates at 255 and sticks), sparse
+ * 64-bit ids, the same id on two instruments; lookups, duplicate adds,
+ * cancels in any order and the burst path all agree with the index. */
+Test(book, order_id_ring_overflow)
+{
+	struct rs_book *b2;
+	struct rs_book_cfg c;
+	rs_book_cfg_default(&c);
+	c.max_instruments = 4;
+	c.max_orders = 2048;
+	c.max_levels = 64;
+	c.id_ring = 16;
+	cr_assert_eq(rs_book_create(&b2, &c), 0);
+	cr_assert_eq(rs_book_config(b2)->id_ring, 16);
+	char msg[256];
+	struct rs_event e;
+	/* ids k * 16: all on ring slot 0 */
+	for (uint64_t k = 1; k <= 600; k++) {
+		e = mk('A', k % 2 ? 'B' : 'A', k * 16, k % 2 ? 10.00 : 10.01, (uint32_t)k);
+		rs_book_apply(b2, &e);
+		cr_assert_eq(e.rs_flags & RS_EVF_REJECTED, 0, "add %llu", (unsigned long long)k);
+	}
+	cr_assert_eq(rs_book_stats(b2)->id_evicted, 599);
+	cr_assert_eq(rs_book_stats(b2)->id_overflow, 599);
+	cr_assert_eq(rs_book_check_all(b2, msg, sizeof(msg)), 0, "%s", msg);
+	/* every one is found, duplicates are rejected wherever the id lives */
+	for (uint64_t k = 1; k <= 600; k++) {
+		const struct rs_book_order *o = rs_book_order(b2, IID, k * 16);
+		cr_assert_not_null(o, "id %llu", (unsigned long long)(k * 16));
+		cr_assert_eq(o->size, k);
+	}
+	e = mk('A', 'B', 16 * 300, 10.00, 1);
+	rs_book_apply(b2, &e);
+	cr_assert(e.rs_flags & RS_EVF_REJECTED);
+	e = mk('A', 'B', 16 * 600, 10.00, 1);
+	rs_book_apply(b2, &e);
+	cr_assert(e.rs_flags & RS_EVF_REJECTED);
+	cr_assert_null(rs_book_order(b2, IID, 16 * 601));
+	cr_assert_null(rs_book_order(b2, IID + 1, 16 * 5), "other instrument");
+	/* sparse 64-bit ids and the same id on a second instrument */
+	const uint64_t sparse[] = {6409547328197963776ull, 0xffffffff00000010ull, 0x8000000000000000ull,
+				   16 * 5};
+	for (unsigned i = 0; i < 4; i++) {
+		e = mk('A', 'A', sparse[i], 11.00, 7);
+		e.mbo.hd.instrument_id = IID + 1;
+		rs_book_apply(b2, &e);
+		cr_assert_eq(e.rs_flags & RS_EVF_REJECTED, 0, "sparse %u", i);
+	}
+	cr_assert_eq(rs_book_order(b2, IID + 1, 16 * 5)->size, 7);
+	cr_assert_eq(rs_book_order(b2, IID, 16 * 5)->size, 5);
+	cr_assert_eq(rs_book_check_all(b2, msg, sizeof(msg)), 0, "%s", msg);
+	/* cancel half of them in a scrambled order through the burst path,
+	 * partial cancels for the other half */
+	struct rs_event burst[300];
+	for (unsigned i = 0; i < 300; i++) {
+		uint64_t k = 1 + (i * 7u) % 600; /* 7 and 600 coprime: 300 distinct */
+		burst[i] = mk('C', 'N', k * 16, 0, RS_SIZE_ALL);
+		burst[i].rs_flags = RS_EVF_DELETE | RS_EVF_INCOMPLETE;
+	}
+	rs_book_apply_burst(b2, burst, 300);
+	for (unsigned i = 0; i < 300; i++)
+		cr_assert_eq(burst[i].rs_flags & RS_EVF_REJECTED, 0, "cancel %u", i);
+	cr_assert_eq(rs_book_stats(b2)->orders_live, 304);
+	cr_assert_eq(rs_book_check_all(b2, msg, sizeof(msg)), 0, "%s", msg);
+	for (uint64_t k = 1; k <= 600; k++) {
+		const struct rs_book_order *o = rs_book_order(b2, IID, k * 16);
+		if (!o)
+			continue;
+		e = mk('C', 'N', k * 16, 0, 1);
+		rs_book_apply(b2, &e);
+		cr_assert_eq(e.rs_flags & RS_EVF_REJECTED, 0);
+		cr_assert_eq(rs_book_order(b2, IID, k * 16)->size + 1, k, "id %llu",
+			     (unsigned long long)(k * 16));
+	}
+	/* the rest, then the sparse ones: the index is empty again */
+	for (uint64_t k = 1; k <= 600; k++)
+		if (rs_book_order(b2, IID, k * 16)) {
+			e = mk('C', 'N', k * 16, 0, RS_SIZE_ALL);
+			rs_book_apply(b2, &e);
+		}
+	for (unsigned i = 0; i < 4; i++) {
+		e = mk('C', 'N', sparse[i], 0, RS_SIZE_ALL);
+		e.mbo.hd.instrument_id = IID + 1;
+		rs_book_apply(b2, &e);
+		cr_assert_eq(e.rs_flags & RS_EVF_REJECTED, 0, "sparse cancel %u", i);
+	}
+	cr_assert_eq(rs_book_stats(b2)->orders_live, 0);
+	cr_assert_eq(rs_book_stats(b2)->id_overflow, 0);
+	cr_assert_eq(rs_book_check_all(b2, msg, sizeof(msg)), 0, "%s", msg);
+	/* a fresh id on the saturated slot still works */
+	e = mk('A', 'B', 16 * 1000, 10.00, 3);
+	rs_book_apply(b2, &e);
+	cr_assert_eq(rs_book_order(b2, IID, 16 * 1000)->size, 3);
+	rs_book_destroy(b2);
 }

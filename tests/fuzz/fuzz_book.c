@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rs_book_cfg_default(&c);
 		c.max_instruments = 8;
 		c.max_orders = 48;
+		c.id_ring = 16; /* < live orders: the order-id overflow table is always in use */
 		c.max_levels = 24;
 		c.ladder_arena = 64;
 		c.max_ladder = 16;
