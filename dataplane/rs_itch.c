@@ -19,24 +19,11 @@ const uint8_t rs_itch__len_tab[256] = {
 };
 
 /* Descriptor constants pre-shifted into their record words (rs_itch.h). */
-#define RS_ITCH__W4(SZOR, FLAGS, ACT)                                                           \
+#define RS_ITCH__W4(SZOR, FLAGS, ACT)                                                          \
 	((uint64_t)(SZOR) | (uint64_t)(FLAGS) << 32 | (uint64_t)(ACT) << 48)
-#define SINGLE(T, C, ACT, OSZ, OPX, OSD, SMODE, HASPX, SZOR, RSF)                               \
-	[C] = {.len = RS_ITCH_LEN_##T, .kind = RS_ITCH__K_SINGLE, .idx = RS_ITCH_T_##T,       \
-	       .file_key = RS_ITCH__FILE_KEY(RS_ITCH_LEN_##T, C),                             \
-	       .file_step = 2 + RS_ITCH_LEN_##T,                                                \
-	       .off_size = OSZ, .off_price = OPX, .off_side = OSD,                             \
-	       .side_col = rs_itch__side64[SMODE], .w7 = RSF,                                  \
-	       .w4 = RS_ITCH__W4(SZOR, RS_F_LAST, ACT),                                         \
-	       .px_mul = (HASPX) ? RS_ITCH_PRICE4_SCALE : 0,                                   \
-	       .px_add = (HASPX) ? 0 : RS_UNDEF_PRICE}
-#define COLD(T, C)                                                                              \
-	[C] = {.len = RS_ITCH_LEN_##T, .kind = RS_ITCH__K_COLD, .idx = RS_ITCH_T_##T,          \
-	       .file_key = RS_ITCH__FILE_KEY_NONE}
-
 #define RS_ITCH__S(c) ((uint64_t)(uint8_t)(c) << 56)
 #define RS_ITCH__SIDES(ON_B, ON_S)                                                              \
-	{[0 ... 'B' - 1] = RS_ITCH__S(RS_SIDE_NONE), ['B'] = RS_ITCH__S(ON_B),                \
+	{[0 ... 'B' - 1] = RS_ITCH__S(RS_SIDE_NONE), ['B'] = RS_ITCH__S(ON_B),                 \
 	 ['B' + 1 ... 'S' - 1] = RS_ITCH__S(RS_SIDE_NONE), ['S'] = RS_ITCH__S(ON_S),           \
 	 ['S' + 1 ... 255] = RS_ITCH__S(RS_SIDE_NONE)}
 const uint64_t rs_itch__side64[3][256] = {
@@ -45,28 +32,56 @@ const uint64_t rs_itch__side64[3][256] = {
 	[RS_ITCH__SIDE_AGGR] = RS_ITCH__SIDES(RS_SIDE_ASK, RS_SIDE_BID),
 };
 
-const struct rs_itch__desc rs_itch__desc_tab[256] = {
-	/* type       action           size price side side mode       price size_or      rs_flags */
-	SINGLE(A, 'A', RS_ACTION_ADD,    20, 32, 19, RS_ITCH__SIDE_BOOK, 1, 0, 0),
-	SINGLE(F, 'F', RS_ACTION_ADD,    20, 32, 19, RS_ITCH__SIDE_BOOK, 1, 0, 0),
-	SINGLE(X, 'X', RS_ACTION_CANCEL, 19, 11, 0, RS_ITCH__SIDE_NONE, 0, 0, RS_EVF_INCOMPLETE),
-	SINGLE(D, 'D', RS_ACTION_CANCEL, 11, 11, 0, RS_ITCH__SIDE_NONE, 0, RS_SIZE_ALL,
-	       RS_EVF_INCOMPLETE | RS_EVF_DELETE),
-	/* E: no price (offset 11 is only a valid place to read); C: price at 32 */
-	['E'] = {.len = RS_ITCH_LEN_E, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_E, .off_price = 11,
-		 .px_mul = 0, .px_add = RS_UNDEF_PRICE, .file_key = RS_ITCH__FILE_KEY_NONE},
-	['C'] = {.len = RS_ITCH_LEN_C, .kind = RS_ITCH__K_EXEC, .idx = RS_ITCH_T_C, .off_price = 32,
-		 .px_mul = RS_ITCH_PRICE4_SCALE, .px_add = 0, .file_key = RS_ITCH__FILE_KEY_NONE},
-	['U'] = {.len = RS_ITCH_LEN_U, .kind = RS_ITCH__K_REPL, .idx = RS_ITCH_T_U,
-		 .file_key = RS_ITCH__FILE_KEY_NONE},
-	['P'] = {.len = RS_ITCH_LEN_P, .kind = RS_ITCH__K_TRADE, .idx = RS_ITCH_T_P,
-		 .file_key = RS_ITCH__FILE_KEY_NONE},
-	/* Unknown types keep file_key 0, which cannot match: the key holds the
-	 * type byte in bits 16-23, so 0 matches only at index 0 - set here. */
-	[0] = {.file_key = RS_ITCH__FILE_KEY_NONE},
-	COLD(S, 'S'), COLD(R, 'R'), COLD(H, 'H'), COLD(Y, 'Y'), COLD(L, 'L'), COLD(V, 'V'), COLD(W, 'W'),
-	COLD(K, 'K'), COLD(J, 'J'), COLD(h, 'h'), COLD(Q, 'Q'), COLD(B, 'B'), COLD(I, 'I'), COLD(N, 'N'),
-	COLD(O, 'O'),
+#define PX(HASPX) .px_mul = (HASPX) ? RS_ITCH_PRICE4_SCALE : 0, .px_add = (HASPX) ? 0 : RS_UNDEF_PRICE
+#define PX2(HASPX) .px_mul2 = (HASPX) ? RS_ITCH_PRICE4_SCALE : 0, .px_add2 = (HASPX) ? 0 : RS_UNDEF_PRICE
+/* Record 1: type, records (documentation: the decoder goes by
+ * RS_ITCH__TWO_MASK), action, flags, size offset, price offset (0: none, read
+ * at 11), side offset, side mode, size_or, rs_flags. */
+#define REC1(T, C, NREC, ACT, FLAGS, OSZ, OPX, OSD, SMODE, SZOR, RSF)                          \
+	.file_key = RS_ITCH__FILE_KEY(RS_ITCH_LEN_##T, C), .len = RS_ITCH_LEN_##T, \
+	.idx = RS_ITCH_T_##T, .off_size = OSZ, .off_price = (OPX) ? (OPX) : 11,                \
+	.off_side = OSD, PX(OPX), .side_col = rs_itch__side64[SMODE],                          \
+	.k1 = {RS_ITCH__W4(SZOR, FLAGS, ACT), 0, 0, RSF}
+/* Record 2 (side 'N', F_LAST): order id offset, size offset, price offset
+ * (0: none), action, rs_flags. */
+#define REC2(OOID, OSZ, OPX, ACT, RSF)                                                         \
+	.off_oid2 = OOID, .off_size2 = OSZ, .off_price2 = (OPX) ? (OPX) : 11, PX2(OPX),        \
+	.k2 = {RS_ITCH__W4(0, RS_F_LAST, ACT) | RS_ITCH__S(RS_SIDE_NONE), 0, 0, RSF}
+
+#define RS_ITCH__TAB(PSIDE)                                                                    \
+	{                                                                                      \
+		.desc = {                                                                      \
+			/* every other type: zero, i.e. cold (rs_itch.h) */                    \
+			[0] = {.file_key = RS_ITCH__FILE_KEY_NONE, .len = 0},                  \
+			['A'] = {REC1(A, 'A', 1, RS_ACTION_ADD, RS_F_LAST, 20, 32, 19,         \
+				      RS_ITCH__SIDE_BOOK, 0, 0)},                              \
+			['F'] = {REC1(F, 'F', 1, RS_ACTION_ADD, RS_F_LAST, 20, 32, 19,         \
+				      RS_ITCH__SIDE_BOOK, 0, 0)},                              \
+			['X'] = {REC1(X, 'X', 1, RS_ACTION_CANCEL, RS_F_LAST, 19, 0, 0,        \
+				      RS_ITCH__SIDE_NONE, 0, RS_EVF_INCOMPLETE)},              \
+			['D'] = {REC1(D, 'D', 1, RS_ACTION_CANCEL, RS_F_LAST, 11, 0, 0,        \
+				      RS_ITCH__SIDE_NONE, RS_SIZE_ALL,                         \
+				      RS_EVF_INCOMPLETE | RS_EVF_DELETE)},                     \
+			/* E, C: fill (C with its price), then cancel of the same size */      \
+			['E'] = {REC1(E, 'E', 2, RS_ACTION_FILL, 0, 19, 0, 0,                  \
+				      RS_ITCH__SIDE_NONE, 0, RS_EVF_INCOMPLETE),               \
+				 REC2(11, 19, 0, RS_ACTION_CANCEL, RS_EVF_INCOMPLETE)},        \
+			['C'] = {REC1(C, 'C', 2, RS_ACTION_FILL, 0, 19, 32, 0,                 \
+				      RS_ITCH__SIDE_NONE, 0, RS_EVF_INCOMPLETE),               \
+				 REC2(11, 19, 0, RS_ACTION_CANCEL, RS_EVF_INCOMPLETE)},        \
+			/* U: delete of the old order, add of the new one */                   \
+			['U'] = {REC1(U, 'U', 2, RS_ACTION_CANCEL, 0, 11, 0, 0,                \
+				      RS_ITCH__SIDE_NONE, RS_SIZE_ALL,                         \
+				      RS_EVF_INCOMPLETE | RS_EVF_DELETE),                      \
+				 REC2(19, 27, 31, RS_ACTION_ADD, RS_EVF_REPLACE)},             \
+			['P'] = {REC1(P, 'P', 1, RS_ACTION_TRADE, RS_F_LAST, 20, 32, 19,       \
+				      PSIDE, 0, 0)},                                           \
+		},                                                                             \
+	}
+
+const struct rs_itch__tab rs_itch__tab[2] __attribute__((aligned(64))) = {
+	RS_ITCH__TAB(RS_ITCH__SIDE_AGGR), /* RS_ITCH_PSIDE_AGGRESSOR */
+	RS_ITCH__TAB(RS_ITCH__SIDE_NONE), /* RS_ITCH_PSIDE_NONE (and any other value) */
 };
 
 static const char rs_itch__types[RS_ITCH_T__COUNT] = {

@@ -223,56 +223,107 @@ static inline void rs_itch__ev(struct rs_event *e, const struct rs_itch_dec *d,
 }
 
 /*
- * Per-type descriptor of the fast path. Single-record types (A F D X) are
- * decoded without branching on the type: offsets, the side mapping and the
- * constant parts of the record come from the table, so the only
- * data-dependent branch is "single record or not" (taken ~90 % of the time
- * on a real day) instead of an unpredictable multi-way switch. The record
- * constants are stored pre-shifted (w4, w7, px_mul/px_add, side_col) so
- * that each field costs one load-and-OR instead of load, shift, OR and a
- * cmov; 64 bytes so that the index is one shift.
+ * Per-type recipe of the fast path. Every order message (A F D X E C U P)
+ * is decoded without branching on its type: its first record comes from
+ * the descriptor's record-1 half (offsets, side mapping, constants), and
+ * the two-record types (E C U, ~10 % of a day) add a second record from
+ * the record-2 half. The only data-dependent branch is "one record or
+ * two" instead of a multi-way switch, and it tests the type byte itself
+ * against RS_ITCH__TWO_MASK rather than a descriptor field: it then
+ * resolves one load after the message address is known instead of two
+ * (type, descriptor), which makes its ~10 % mispredictions cheaper. Constants are stored pre-shifted into their record words so
+ * that each costs one OR.
+ *
+ * Lookup: the message type byte indexes desc[] directly (256 x 128 bytes
+ * per table, of which only the 8 order types' 16 cache lines are ever
+ * read): a dense table behind a 256-entry slot index was measured 9 %
+ * slower, its extra dependent load delaying every descriptor field.
+ * Unknown and non-order types have a zeroed descriptor: len 0 (the cold
+ * path) and file_key 0, which no key matches (the key holds the type byte,
+ * non-zero, in bits 24-31; desc[0] has RS_ITCH__FILE_KEY_NONE). There is
+ * one table per P side mode (RS_ITCH_PSIDE_*), differing only in P's side
+ * mapping.
  */
-#define RS_ITCH__K_COLD   0 /* non-order types, Q, B, unknown */
-#define RS_ITCH__K_SINGLE 1 /* A F D X */
-#define RS_ITCH__K_EXEC   2 /* E C */
-#define RS_ITCH__K_REPL   3 /* U */
-#define RS_ITCH__K_TRADE  4 /* P: its side mapping depends on dec->pside_mode */
-
 #define RS_ITCH__SIDE_NONE 0 /* always 'N' */
 #define RS_ITCH__SIDE_BOOK 1 /* 'B' -> 'B', 'S' -> 'A' */
 #define RS_ITCH__SIDE_AGGR 2 /* P: resting 'B' -> aggressor 'A', 'S' -> 'B' */
 
+/* The record is written as a 16-byte {w0, w1}, two 8-byte words (order id,
+ * price) and a 32-byte {w4, ts_recv, w6, w7} (rs_itch__put). GCC/clang
+ * vector extensions (typedefs: the attribute needs a type name to be
+ * usable in struct fields, casts and compound literals). */
+typedef uint8_t rs_itch__v16b __attribute__((vector_size(16)));
+typedef uint64_t rs_itch__v2 __attribute__((vector_size(16)));
+typedef uint64_t rs_itch__v4 __attribute__((vector_size(32)));
+
 struct rs_itch__desc {
-	uint16_t len;       /* expected length, 0 = unknown type */
-	uint8_t kind;       /* RS_ITCH__K_* */
+	/* line 1: framing and record 1 */
+	/* Day files (rs_itch_decode_file): an order message is recognized by
+	 * one compare of the first 3 bytes of its record, length prefix and
+	 * type (little-endian 4-byte load << 8), with file_key.
+	 * RS_ITCH__FILE_KEY_NONE (low byte set) never matches. */
+	uint32_t file_key;
+	uint16_t len;       /* expected length; 0 for the cold descriptor */
 	uint8_t pad0;
 	uint8_t idx;        /* enum rs_itch_type_idx */
-	uint8_t off_size;   /* 4-byte size (valid offset even when unused) */
-	uint8_t off_price;  /* 4-byte price (valid offset even when unused) */
-	uint8_t off_side;   /* side byte (valid offset even when unused) */
-	uint64_t w4;        /* size_or | flags << 32 | action << 48 (size_or: RS_SIZE_ALL for D) */
+	uint8_t off_size;   /* record 1: 4-byte size (valid offset even when unused) */
+	uint8_t off_price;  /* record 1: 4-byte price (valid offset even when unused) */
+	uint8_t off_side;   /* record 1: side byte (valid offset even when unused) */
+	uint8_t off_oid2;   /* record 2: 8-byte order id */
+	uint8_t off_size2;  /* record 2: 4-byte size */
+	uint8_t off_price2; /* record 2: 4-byte price (valid offset even when unused) */
+	uint8_t pad1[2];
 	int64_t px_mul;     /* price = Price(4) * px_mul + px_add: */
 	int64_t px_add;     /* RS_ITCH_PRICE4_SCALE, 0 or 0, RS_UNDEF_PRICE */
-	const uint64_t *side_col; /* rs_itch__side64[RS_ITCH__SIDE_*]: side << 56 by side byte */
-	uint64_t w7;        /* rs_flags */
-	/* Day files (rs_itch_decode_file): a single-record type is recognized
-	 * by one compare of the first 3 bytes of its record, length prefix
-	 * and type (little-endian load & 0xffffff), with file_key.
-	 * RS_ITCH__FILE_KEY_NONE (bit 31 set) never matches; neither does
-	 * 0 (unknown types) except at index 0, which is set to NONE. */
-	uint32_t file_key;
-	uint32_t pad1;
-	uint64_t file_step; /* 2 + len: the next record */
+	/* record 1 {w4, ts_recv, w6, w7} constants: {size_or | flags << 32 |
+	 * action << 48, 0, 0, rs_flags} (size_or: RS_SIZE_ALL or 0) */
+	rs_itch__v4 k1;
+	/* line 2: record 2 (E C U): the same constants (side 'N' in k2[0]) */
+	rs_itch__v4 k2;
+	const uint64_t *side_col; /* record 1 (line 1 is full): rs_itch__side64[RS_ITCH__SIDE_*] */
+	int64_t px_mul2;
+	int64_t px_add2;
+	uint64_t pad2;
 };
-_Static_assert(sizeof(struct rs_itch__desc) == 64, "descriptor size");
+_Static_assert(sizeof(struct rs_itch__desc) == 128, "descriptor size");
+
+/* Bit (type & 63) is set for the two-record types E C U; valid only for
+ * the 8 order types, whose type & 63 are distinct (A 1 C 3 D 4 E 5 F 6
+ * P 16 U 21 X 24). */
+#define RS_ITCH__TWO_MASK (1ull << ('E' & 63) | 1ull << ('C' & 63) | 1ull << ('U' & 63))
+
+/* Software prefetch distance of rs_itch_decode_file() (bytes ahead of the
+ * message being decoded): the hardware prefetchers stop at 4 KiB page
+ * boundaries, so without it every new page of the file starts with a
+ * DRAM miss on the loop-carried chain. -D to tune (perf/RESULTS.md). */
+#ifndef RS_ITCH__PREFETCH
+#define RS_ITCH__PREFETCH 1024
+#endif
+
+struct rs_itch__tab {
+	struct rs_itch__desc desc[256]; /* by type byte */
+};
 
 #define RS_ITCH__FILE_KEY(len, type)                                                          \
-	((uint32_t)(len) >> 8 | ((uint32_t)(len)&0xff) << 8 | (uint32_t)(type) << 16)
+	(((uint32_t)(len) >> 8 | ((uint32_t)(len)&0xff) << 8 | (uint32_t)(type) << 16) << 8)
 #define RS_ITCH__FILE_KEY_NONE 0xffffffffu
 
-extern const struct rs_itch__desc rs_itch__desc_tab[256];
+/* [0] P side = aggressor (RS_ITCH_PSIDE_AGGRESSOR), [1] P side 'N'. */
+extern const struct rs_itch__tab rs_itch__tab[2];
 /* [RS_ITCH__SIDE_*][side byte] -> DBN side << 56 (w4's top byte). */
 extern const uint64_t rs_itch__side64[3][256];
+
+static inline __attribute__((always_inline)) const struct rs_itch__tab *
+rs_itch__tab_of(const struct rs_itch_dec *d)
+{
+	return &rs_itch__tab[d->pside_mode != RS_ITCH_PSIDE_AGGRESSOR];
+}
+
+static inline __attribute__((always_inline)) const struct rs_itch__desc *
+rs_itch__desc_of(const struct rs_itch__tab *tab, uint8_t type)
+{
+	return &tab->desc[type];
+}
 
 /*
  * The decoder fields every record needs, read once per call (per burst in
@@ -280,46 +331,77 @@ extern const uint64_t rs_itch__side64[3][256];
  * without these copies the compiler reloads d's fields after every store.
  */
 struct rs_itch__ctx {
-	uint64_t w0;       /* length | rtype | publisher_id << 16 */
-	uint64_t midnight; /* d->midnight_ns */
+	rs_itch__v2 hd;    /* {length | rtype | publisher_id << 16, d->midnight_ns} */
 	uint64_t w7;       /* feed_id << 32 | line_id << 40 */
+	const struct rs_itch__tab *tab; /* by d->pside_mode */
 };
 
 static inline __attribute__((always_inline)) struct rs_itch__ctx
 rs_itch__ctx_of(const struct rs_itch_dec *d)
 {
 	struct rs_itch__ctx x = {
-		(uint64_t)(sizeof(struct rs_mbo) / 4) | (uint64_t)RS_RTYPE_MBO << 8 |
-			(uint64_t)d->publisher_id << 16,
-		d->midnight_ns, rs_itch__w7(d, 0)};
+		{(uint64_t)(sizeof(struct rs_mbo) / 4) | (uint64_t)RS_RTYPE_MBO << 8 |
+			 (uint64_t)d->publisher_id << 16,
+		 d->midnight_ns},
+		rs_itch__w7(d, 0), rs_itch__tab_of(d)};
 	return x;
 }
 
-/* The record of a single-record type (A F D X); t matches m and len. */
-static inline __attribute__((always_inline)) void
-rs_itch__single(const struct rs_itch__desc *t, const struct rs_itch__ctx *x, const uint8_t *m,
-		uint64_t w6, uint64_t ts_recv, struct rs_event *out)
+/*
+ * {w0, w1} of any order message (>= 16 bytes; all are >= 19): the locate (bytes
+ * 1-2) byte-swapped into w0's instrument_id, the 48-bit timestamp (bytes
+ * 5-10) byte-swapped into w1, by one byte shuffle of the first 16 bytes;
+ * then + {the constant part of w0, midnight} (w0's parts do not overlap:
+ * the add is an OR).
+ */
+static inline __attribute__((always_inline)) rs_itch__v2
+rs_itch__hd(const struct rs_itch__ctx *x, const uint8_t *m)
 {
-	int64_t px = (int64_t)rs_itch_be32(m + t->off_price) * t->px_mul + t->px_add;
-	uint64_t w4 = (rs_itch_be32(m + t->off_size) | t->w4) | t->side_col[m[t->off_side]];
-	rs_itch__rec(out, x->w0 | (uint64_t)rs_itch_be16(m + 1) << 32,
-		     x->midnight + rs_itch__ts48_wide(m), rs_itch_be64(m + 11), px, w4, ts_recv, w6,
-		     x->w7 | t->w7);
+	rs_itch__v16b b, z = {0};
+	memcpy(&b, m, sizeof(b));
+	rs_itch__v16b s = __builtin_shufflevector(b, z, 16, 16, 16, 16, 2, 1, 16, 16,
+						  10, 9, 8, 7, 6, 5, 16, 16);
+	return (rs_itch__v2)s + x->hd;
 }
 
-/* The two records of a U (order replace). */
+/* Store one record: {w0, w1}, order id, price, {w4, ts_recv, w6, w7}. */
 static inline __attribute__((always_inline)) void
-rs_itch__replace(const struct rs_itch__ctx *x, const uint8_t *m, uint64_t w6, uint64_t ts_recv,
-		 struct rs_event *out)
+rs_itch__put(struct rs_event *e, rs_itch__v2 hd, uint64_t oid, int64_t px, rs_itch__v4 tail)
 {
-	uint64_t w0 = x->w0 | (uint64_t)rs_itch_be16(m + 1) << 32;
-	uint64_t w1 = x->midnight + rs_itch__ts48_wide(m);
-	rs_itch__rec(out, w0, w1, rs_itch_be64(m + 11), RS_UNDEF_PRICE,
-		     rs_itch__w4(RS_SIZE_ALL, 0, RS_ACTION_CANCEL, RS_SIDE_NONE), ts_recv, w6,
-		     x->w7 | RS_EVF_INCOMPLETE | RS_EVF_DELETE);
-	rs_itch__rec(out + 1, w0, w1, rs_itch_be64(m + 19), rs_itch_price4(m + 31),
-		     rs_itch__w4(rs_itch_be32(m + 27), RS_F_LAST, RS_ACTION_ADD, RS_SIDE_NONE),
-		     ts_recv, w6, x->w7 | RS_EVF_REPLACE);
+	char *b = (char *)e;
+	memcpy(b, &hd, 16);
+	memcpy(b + 16, &oid, 8);
+	memcpy(b + 24, &px, 8);
+	memcpy(b + 32, &tail, 32);
+}
+
+/*
+ * Record 1 of an order message (t matches m and its length); s = {0,
+ * ts_recv, w6, x->w7}. in_file: m lies in a day file's unchecked region
+ * (rs_itch_decode_file), where reading past the message is allowed: the
+ * price is then always read at 32 and the side at 19, the offsets of the
+ * types that have them (A F P C), saving two descriptor loads; for the
+ * others px_mul is 0 and side_col all 'N', so the bytes read do not matter.
+ */
+static inline __attribute__((always_inline)) void
+rs_itch__rec1(const struct rs_itch__desc *t, rs_itch__v2 hd, rs_itch__v4 s, const uint8_t *m,
+	      struct rs_event *out, int in_file)
+{
+	unsigned off_price = in_file ? 32 : t->off_price, off_side = in_file ? 19 : t->off_side;
+	int64_t px = (int64_t)rs_itch_be32(m + off_price) * t->px_mul + t->px_add;
+	uint64_t w4 = rs_itch_be32(m + t->off_size) | t->side_col[m[off_side]];
+	rs_itch__v4 w4v = {w4, 0, 0, 0};
+	rs_itch__put(out, hd, rs_itch_be64(m + 11), px, s | t->k1 | w4v);
+}
+
+/* Record 2 of a two-record type (E C U). */
+static inline __attribute__((always_inline)) void
+rs_itch__rec2(const struct rs_itch__desc *t, rs_itch__v2 hd, rs_itch__v4 s, const uint8_t *m,
+	      struct rs_event *out)
+{
+	int64_t px = (int64_t)rs_itch_be32(m + t->off_price2) * t->px_mul2 + t->px_add2;
+	rs_itch__v4 w4v = {rs_itch_be32(m + t->off_size2), 0, 0, 0};
+	rs_itch__put(out, hd, rs_itch_be64(m + t->off_oid2), px, s | t->k2 | w4v);
 }
 
 /*
@@ -331,63 +413,28 @@ rs_itch__replace(const struct rs_itch__ctx *x, const uint8_t *m, uint64_t w6, ui
  * may change *d.
  */
 static inline __attribute__((always_inline)) unsigned
-rs_itch__decode_one(struct rs_itch_dec *d, const struct rs_itch__desc *tab,
-		    struct rs_itch__ctx *x, struct rs_event **acc, const uint8_t *m, size_t len,
-		    uint64_t seq, uint64_t ts_recv, struct rs_event *out)
+rs_itch__decode_one(struct rs_itch_dec *d, struct rs_itch__ctx *x, struct rs_event **acc,
+		    const uint8_t *m, size_t len, uint64_t seq, uint64_t ts_recv,
+		    struct rs_event *out)
 {
 	if (__builtin_expect(len == 0, 0))
 		goto cold;
-	const struct rs_itch__desc *t = &tab[m[0]];
+	const struct rs_itch__desc *t = rs_itch__desc_of(x->tab, m[0]);
+	/* the cold descriptor has len 0 */
 	if (__builtin_expect(len != t->len, 0))
 		goto cold;
-	if (__builtin_expect(t->kind == RS_ITCH__K_SINGLE, 1)) {
-		rs_itch__single(t, x, m, (uint64_t)(uint32_t)seq << 32, ts_recv, out);
-		d->c.msgs[t->idx]++;
-		if (!acc)
-			d->c.events++;
-		return 1;
+	rs_itch__v2 hd = rs_itch__hd(x, m);
+	rs_itch__v4 s = {0, ts_recv, (uint64_t)(uint32_t)seq << 32, x->w7};
+	rs_itch__rec1(t, hd, s, m, out, 0);
+	d->c.msgs[t->idx]++;
+	unsigned n = 1;
+	if ((RS_ITCH__TWO_MASK >> (m[0] & 63)) & 1) {
+		rs_itch__rec2(t, hd, s, m, out + 1);
+		n = 2;
 	}
-	uint64_t w6 = (uint64_t)(uint32_t)seq << 32;
-	if (t->kind == RS_ITCH__K_REPL) { /* U */
-		rs_itch__replace(x, m, w6, ts_recv, out);
-		d->c.msgs[RS_ITCH_T_U]++;
-		if (!acc)
-			d->c.events += 2;
-		return 2;
-	}
-	/* w0, w1 inside the branches: rs_itch__ts48_wide() reads 13 bytes,
-	 * more than the shortest (cold) types have */
-	uint64_t w7 = x->w7;
-	if (t->kind == RS_ITCH__K_EXEC) { /* E, C (the price only for C) */
-		uint64_t w0 = x->w0 | (uint64_t)rs_itch_be16(m + 1) << 32;
-		uint64_t w1 = x->midnight + rs_itch__ts48_wide(m);
-		uint64_t oid = rs_itch_be64(m + 11);
-		uint32_t sh = rs_itch_be32(m + 19);
-		int64_t px = (int64_t)rs_itch_be32(m + t->off_price) * t->px_mul + t->px_add;
-		rs_itch__rec(out, w0, w1, oid, px, rs_itch__w4(sh, 0, RS_ACTION_FILL, RS_SIDE_NONE),
-			     ts_recv, w6, w7 | RS_EVF_INCOMPLETE);
-		rs_itch__rec(out + 1, w0, w1, oid, RS_UNDEF_PRICE,
-			     rs_itch__w4(sh, RS_F_LAST, RS_ACTION_CANCEL, RS_SIDE_NONE), ts_recv, w6,
-			     w7 | RS_EVF_INCOMPLETE);
-		d->c.msgs[t->idx]++;
-		if (!acc)
-			d->c.events += 2;
-		return 2;
-	}
-	if (t->kind == RS_ITCH__K_TRADE) { /* P */
-		unsigned mode = d->pside_mode == RS_ITCH_PSIDE_AGGRESSOR ? RS_ITCH__SIDE_AGGR
-									 : RS_ITCH__SIDE_NONE;
-		uint64_t w0 = x->w0 | (uint64_t)rs_itch_be16(m + 1) << 32;
-		uint64_t w1 = x->midnight + rs_itch__ts48_wide(m);
-		rs_itch__rec(out, w0, w1, rs_itch_be64(m + 11), rs_itch_price4(m + 32),
-			     rs_itch__w4(rs_itch_be32(m + 20), RS_F_LAST, RS_ACTION_TRADE, 0) |
-				     rs_itch__side64[mode][m[19]],
-			     ts_recv, w6, w7);
-		d->c.msgs[RS_ITCH_T_P]++;
-		if (!acc)
-			d->c.events++;
-		return 1;
-	}
+	if (!acc)
+		d->c.events += n;
+	return n;
 cold:
 	if (acc) {
 		/* opaque: keeps clang from tracking out - *acc in a register
@@ -396,7 +443,7 @@ cold:
 		__asm__("" : "+r"(a));
 		d->c.events += (uint64_t)(out - a);
 	}
-	unsigned n = rs_itch__decode_cold(d, m, len, seq, ts_recv, out);
+	n = rs_itch__decode_cold(d, m, len, seq, ts_recv, out);
 	if (acc)
 		*acc = out + n;
 	*x = rs_itch__ctx_of(d);
@@ -411,7 +458,7 @@ static inline unsigned rs_itch_decode_fast(struct rs_itch_dec *d, const uint8_t 
 					   uint64_t seq, uint64_t ts_recv, struct rs_event *out)
 {
 	struct rs_itch__ctx x = rs_itch__ctx_of(d);
-	return rs_itch__decode_one(d, rs_itch__desc_tab, &x, NULL, m, len, seq, ts_recv, out);
+	return rs_itch__decode_one(d, &x, NULL, m, len, seq, ts_recv, out);
 }
 
 static inline unsigned rs_itch_decode_file(struct rs_itch_dec *d, struct rs_itchfile *f,
@@ -424,17 +471,21 @@ static inline unsigned rs_itch_decode_file(struct rs_itch_dec *d, struct rs_itch
 	}
 	/*
 	 * Framing as rs_itchfile_next(), but with the position in registers,
-	 * one bounds check per message while a whole maximal record still
-	 * fits (rs_itchfile_unchecked_end), and the checked rs_itchfile_next()
-	 * only for the last 64 KiB.
+	 * no bounds check per message while the rest of the burst certainly
+	 * starts before rs_itchfile_unchecked_end() (a whole maximal record
+	 * still fits), and the checked rs_itchfile_next() only for the last
+	 * 64 KiB.
 	 *
-	 * Fast lane (A F D X, ~88 % of a day): one 3-byte compare of length
-	 * prefix + type against the descriptor, the record, the next record
-	 * by the descriptor's step; then U the same way. It keeps the
-	 * sequence only as w6 = (uint32_t)seq << 32 (one add per message):
-	 * fewer than 2^32 fast-lane messages (>= 1 record each, cap < 2^32)
-	 * follow a slow-lane sync point seq0, so seq = seq0 +
-	 * (uint32_t)((w6 >> 32) - (uint32_t)seq0), as the slow lane
+	 * Fast lane (every order message, ~99.9 % of a day): one 3-byte
+	 * compare of length prefix + type against the descriptor, record 1,
+	 * record 2 for E C U. The next record is at p + 2 + p[1] (the length
+	 * prefix; its high byte is 0 for a matched key): one load and one add
+	 * on the loop-carried chain, rather than loads of the type, the
+	 * descriptor and its step (that chain bounded the loop). The
+	 * sequence lives only in s[2] = (uint32_t)seq << 32 (one vector add
+	 * per message): fewer than 2^32 fast-lane messages (>= 1 record each,
+	 * cap < 2^32) follow a slow-lane sync point seq0, so seq = seq0 +
+	 * (uint32_t)((s[2] >> 32) - (uint32_t)seq0), as the slow lane
 	 * (everything else, rs_itch__decode_one) and the end re-derive it.
 	 * Records in [acc, o) are not yet counted in d->c.events (see
 	 * decode_one).
@@ -443,42 +494,49 @@ static inline unsigned rs_itch_decode_file(struct rs_itch_dec *d, struct rs_itch
 	const uint8_t *fast_end = base + rs_itchfile_unchecked_end(f);
 	struct rs_event *o = out, *o_last = out + (cap - RS_ITCH_MAX_EVENTS), *acc = out;
 	uint64_t seq0 = f->nmsgs;
-	uint64_t w6 = (uint64_t)(uint32_t)seq0 << 32;
 	struct rs_itch__ctx x = rs_itch__ctx_of(d);
+	rs_itch__v4 s = {0, ts_recv, (uint64_t)(uint32_t)seq0 << 32, x.w7};
+	const rs_itch__v4 seq_one = {0, 0, 1ull << 32, 0};
 	/* Loop constants as opaque values: otherwise clang, short of
-	 * registers, re-derives them (lea, movabs) before each use. */
-	const struct rs_itch__desc *tab = rs_itch__desc_tab;
-	uint64_t seq_one = 1ull << 32;
-	__asm__("" : "+r"(tab), "+r"(seq_one), "+r"(o_last));
+	 * registers, re-derives them (mov, lea) before each use. */
+	uint64_t two_mask = RS_ITCH__TWO_MASK;
+	__asm__("" : "+r"(two_mask), "+r"(o_last));
 	int r = 1;
-#define RS_ITCH__SEQ() (seq0 + (uint32_t)((uint32_t)(w6 >> 32) - (uint32_t)seq0))
+#define RS_ITCH__SEQ() (seq0 + (uint32_t)((uint32_t)(s[2] >> 32) - (uint32_t)seq0))
 	while (o <= o_last) {
-		if (__builtin_expect(p < fast_end, 1)) {
-			/* p[0..3] are inside the file: the unchecked region */
-			const struct rs_itch__desc *t = &tab[p[2]];
-			uint32_t k;
-			memcpy(&k, p, sizeof(k));
-			if (__builtin_expect((k & 0xffffff) == t->file_key, 1)) {
-				w6 += seq_one;
-				rs_itch__single(t, &x, p + 2, w6, ts_recv, o);
+		/* The unchecked inner loop runs at most o_last - o + 1 messages
+		 * (each gives >= 1 record) of at most 2 + RS_ITCH_MAX_LEN bytes
+		 * (it leaves at any other): all start before fast_end. */
+		if (__builtin_expect(p < fast_end && (size_t)(fast_end - p) >
+							     (size_t)(o_last - o) * (2 + RS_ITCH_MAX_LEN),
+				     1)) {
+			for (;;) {
+				unsigned ty = p[2];
+				const struct rs_itch__desc *t = rs_itch__desc_of(x.tab, (uint8_t)ty);
+				uint32_t k;
+				memcpy(&k, p, sizeof(k));
+				if (__builtin_expect(k << 8 != t->file_key, 0))
+					break;
+				/* within the file: p < fast_end */
+				__builtin_prefetch(p + RS_ITCH__PREFETCH);
+				const uint8_t *m = p + 2;
+				rs_itch__v2 hd = rs_itch__hd(&x, m);
+				s += seq_one;
+				rs_itch__rec1(t, hd, s, m, o, 1);
 				d->c.msgs[t->idx]++;
-				p += t->file_step;
-				o++;
-				continue;
-			}
-			/* U (~7 %), the only frequent two-record type, also here */
-			if ((k & 0xffffff) == RS_ITCH__FILE_KEY(RS_ITCH_LEN_U, 'U')) {
-				w6 += seq_one;
-				rs_itch__replace(&x, p + 2, w6, ts_recv, o);
-				d->c.msgs[RS_ITCH_T_U]++;
-				p += 2 + RS_ITCH_LEN_U;
-				o += 2;
-				/* keeps clang from merging this tail with the one above
-				 * (a phi of the two steps costs 3 instructions there) */
-				__asm__("" : "+r"(p), "+r"(o));
-				continue;
+				p += 2 + p[1];
+				if ((two_mask >> (ty & 63)) & 1) {
+					rs_itch__rec2(t, hd, s, m, o + 1);
+					o += 2;
+				} else {
+					o++;
+				}
+				if (o > o_last)
+					goto done;
 			}
 		}
+		/* One message the checked way: a slow-lane one, or any near the
+		 * end of the file. */
 		uint64_t seq = RS_ITCH__SEQ();
 		const uint8_t *m;
 		size_t len;
@@ -496,10 +554,12 @@ static inline unsigned rs_itch_decode_file(struct rs_itch_dec *d, struct rs_itch
 			p = base + f->off;
 			seq = f->nmsgs;
 		}
-		o += rs_itch__decode_one(d, tab, &x, &acc, m, len, seq, ts_recv, o);
+		o += rs_itch__decode_one(d, &x, &acc, m, len, seq, ts_recv, o);
 		seq0 = seq;
-		w6 = (uint64_t)(uint32_t)seq << 32;
+		s[2] = (uint64_t)(uint32_t)seq << 32;
+		s[3] = x.w7;
 	}
+done:
 	f->off = (size_t)(p - base);
 	f->nmsgs = RS_ITCH__SEQ();
 #undef RS_ITCH__SEQ

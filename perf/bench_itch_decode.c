@@ -1,7 +1,7 @@
 /*
  * bench_itch_decode.c - decode-only ITCH 5.0 throughput, one core.
  *
- *   perf/run.sh itch-decode [FILE] [--msgs N] [--reps R] [--only burst|inline|call]
+ *   perf/run.sh itch-decode [FILE] [--msgs N] [--reps R] [--only burst|inline|call] [--cpu C]
  *
  * FILE is a NASDAQ day file (2-byte length prefixed messages, e.g. from
  * `ringside gen`); without it a synthetic day file of N messages (default
@@ -19,9 +19,11 @@
  *           the decoder context in registers (the headline msgs_per_sec)
  *   inline  rs_itchfile_next_unchecked() + rs_itch_decode_fast() per message
  *   call    the same with the out-of-line rs_itch_decode()
- * Reports the median msg/s and ns/msg. --only runs one way (e.g. for
- * instruction counts under callgrind: the difference between two --reps
- * values is exactly that many decode passes).
+ * Reports the median of the R runs (msg/s and ns/msg; wall clock and, less
+ * sensitive to other processes, on-CPU time). The thread is pinned to CPU
+ * C (default 1). --only runs one way (e.g. for instruction counts under
+ * callgrind: the difference between two --reps values is exactly that many
+ * decode passes).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -301,10 +303,13 @@ int main(int argc, char **argv)
 	const char *file = NULL;
 	uint64_t nmsgs = 50000000;
 	int reps = 5;
+	int pin_cpu = 1;
 	int on[M__COUNT] = {1, 1, 1};
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--msgs") && i + 1 < argc)
 			nmsgs = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
+			pin_cpu = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
@@ -313,7 +318,7 @@ int main(int argc, char **argv)
 				on[k] = !strcmp(argv[i], mode_name[k]);
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: bench-itch-decode [FILE] [--msgs N] [--reps R] "
-			       "[--only burst|inline|call]\n");
+			       "[--only burst|inline|call] [--cpu C]\n");
 			return 0;
 		} else
 			file = argv[i];
@@ -332,7 +337,7 @@ int main(int argc, char **argv)
 		       (double)(rs_bench_now_ns() - t0) / 1e9);
 		file = tmp;
 	}
-	rs_bench_pin(1);
+	rs_bench_pin(pin_cpu);
 	struct rs_itchfile f;
 	if (rs_itchfile_open(&f, file, 1) < 0) {
 		fprintf(stderr, "bench: cannot open %s\n", file);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controlplane/rs_gen.h"
 #include "controlplane/rs_pcapfile.h"
 #include "dataplane/rs_instdir.h"
 #include "dataplane/rs_itch.h"
@@ -1046,4 +1047,523 @@ Test(rs_itch, midnight_eastern_time)
 	cr_expect_eq(rs_itch_dec_set_date(&d, 2023, 2, 29), -EINVAL);
 	cr_expect_eq(rs_itch_dec_set_date(&d, 2024, 2, 29), 0);
 	cr_expect_eq(rs_itch_dec_set_date(&d, 2024, 13, 1), -EINVAL);
+}
+
+/* ------------------------------------------- rs_itch_decode_file() bursts */
+
+/* Append one length-prefixed message to a growing day-file buffer. */
+struct dbuf {
+	uint8_t *b;
+	size_t n, cap;
+};
+
+static void dbuf_put(struct dbuf *w, const uint8_t *m, size_t len)
+{
+	if (w->n + len + 2 > w->cap) {
+		w->cap = (w->cap + len + 2) * 2;
+		w->b = realloc(w->b, w->cap);
+		cr_assert_not_null(w->b);
+	}
+	w->b[w->n] = (uint8_t)(len >> 8);
+	w->b[w->n + 1] = (uint8_t)len;
+	memcpy(w->b + w->n + 2, m, len);
+	w->n += 2 + len;
+}
+
+Test(rs_itch, decode_file_handmade, .description = "A E U P D in the fast lane, literal records")
+{
+	struct dbuf w = {0};
+	uint8_t m[64];
+	memset(m, ' ', sizeof(m));
+	/* 1: A locate 5, order 1001, sell 300 @ 123.4500 */
+	hdr(m, 'A', 5, 0, 34200000000001ull);
+	put(m + 11, 1001, 8);
+	m[19] = 'S';
+	put(m + 20, 300, 4);
+	memcpy(m + 24, "ABCD    ", 8);
+	put(m + 32, 1234500, 4);
+	dbuf_put(&w, m, RS_ITCH_LEN_A);
+	/* 2: E order 1001, 100 executed */
+	hdr(m, 'E', 5, 0, 34200000000002ull);
+	put(m + 11, 1001, 8);
+	put(m + 19, 100, 4);
+	put(m + 23, 77, 8);
+	dbuf_put(&w, m, RS_ITCH_LEN_E);
+	/* 3: U 1001 -> 1002, 200 @ 123.4600 */
+	hdr(m, 'U', 5, 0, 34200000000003ull);
+	put(m + 11, 1001, 8);
+	put(m + 19, 1002, 8);
+	put(m + 27, 200, 4);
+	put(m + 31, 1234600, 4);
+	dbuf_put(&w, m, RS_ITCH_LEN_U);
+	/* 4: P resting buy (aggressor sells) 50 @ 123.4700, order 0 */
+	hdr(m, 'P', 5, 0, 34200000000004ull);
+	put(m + 11, 0, 8);
+	m[19] = 'B';
+	put(m + 20, 50, 4);
+	memcpy(m + 24, "ABCD    ", 8);
+	put(m + 32, 1234700, 4);
+	put(m + 36, 78, 8);
+	dbuf_put(&w, m, RS_ITCH_LEN_P);
+	/* 5: C order 1002, 20 @ 123.4800 printable */
+	hdr(m, 'C', 5, 0, 34200000000005ull);
+	put(m + 11, 1002, 8);
+	put(m + 19, 20, 4);
+	put(m + 23, 79, 8);
+	m[31] = 'Y';
+	put(m + 32, 1234800, 4);
+	dbuf_put(&w, m, RS_ITCH_LEN_C);
+	/* 6: D order 1002 */
+	hdr(m, 'D', 5, 0, 34200000000006ull);
+	put(m + 11, 1002, 8);
+	dbuf_put(&w, m, RS_ITCH_LEN_D);
+	/* then > 64 KiB of X (cancel 1 of order 9, locate 6): the messages
+	 * above are decoded in the unchecked fast lane */
+	for (int i = 0; i < 3000; i++) {
+		hdr(m, 'X', 6, 0, 34200000000007ull);
+		put(m + 11, 9, 8);
+		put(m + 19, 1, 4);
+		dbuf_put(&w, m, RS_ITCH_LEN_X);
+	}
+	uint8_t *b = malloc(w.n); /* exact size: ASan catches an over-read */
+	memcpy(b, w.b, w.n);
+	struct rs_itchfile f;
+	rs_itchfile_init_mem(&f, b, w.n);
+	struct rs_itch_dec d;
+	dec_2023(&d);
+	struct rs_event ev[16];
+	int rc;
+	unsigned n = rs_itch_decode_file(&d, &f, 777, ev, 11, &rc);
+	cr_assert_eq(rc, 1);
+	cr_assert_eq(n, 10, "stops with < 2 slots left: 9 records of 6 messages + 1 X");
+	cr_expect_eq(f.nmsgs, 7);
+	check_ev(&ev[0], 5, 34200000000001ull, 'A', 'A', 1001, PX(123450000000), 300, RS_F_LAST, 0, 1);
+	check_ev(&ev[1], 5, 34200000000002ull, 'F', 'N', 1001, RS_UNDEF_PRICE, 100, 0,
+		 RS_EVF_INCOMPLETE, 2);
+	check_ev(&ev[2], 5, 34200000000002ull, 'C', 'N', 1001, RS_UNDEF_PRICE, 100, RS_F_LAST,
+		 RS_EVF_INCOMPLETE, 2);
+	check_ev(&ev[3], 5, 34200000000003ull, 'C', 'N', 1001, RS_UNDEF_PRICE, RS_SIZE_ALL, 0,
+		 RS_EVF_INCOMPLETE | RS_EVF_DELETE, 3);
+	check_ev(&ev[4], 5, 34200000000003ull, 'A', 'N', 1002, PX(123460000000), 200, RS_F_LAST,
+		 RS_EVF_REPLACE, 3);
+	check_ev(&ev[5], 5, 34200000000004ull, 'T', 'A', 0, PX(123470000000), 50, RS_F_LAST, 0, 4);
+	check_ev(&ev[6], 5, 34200000000005ull, 'F', 'N', 1002, PX(123480000000), 20, 0,
+		 RS_EVF_INCOMPLETE, 5);
+	check_ev(&ev[7], 5, 34200000000005ull, 'C', 'N', 1002, RS_UNDEF_PRICE, 20, RS_F_LAST,
+		 RS_EVF_INCOMPLETE, 5);
+	check_ev(&ev[8], 5, 34200000000006ull, 'C', 'N', 1002, RS_UNDEF_PRICE, RS_SIZE_ALL, RS_F_LAST,
+		 RS_EVF_INCOMPLETE | RS_EVF_DELETE, 6);
+	check_ev(&ev[9], 6, 34200000000007ull, 'C', 'N', 9, RS_UNDEF_PRICE, 1, RS_F_LAST,
+		 RS_EVF_INCOMPLETE, 7);
+	for (int i = 0; i < 10; i++) {
+		cr_expect_eq(ev[i].feed_id, 0);
+		cr_expect_eq(ev[i].line_id, 0);
+		cr_expect_eq(ev[i].reserved, 0);
+	}
+	cr_expect_eq(d.c.events, 10);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_A], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_E], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_U], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_P], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_C], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_D], 1);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_X], 1);
+	/* the rest: all X, to the clean end */
+	uint64_t total = n;
+	while (rc > 0) {
+		n = rs_itch_decode_file(&d, &f, 777, ev, 16, &rc);
+		total += n;
+	}
+	cr_expect_eq(rc, 0);
+	cr_expect_eq(total, 9 + 3000);
+	cr_expect_eq(f.nmsgs, 6 + 3000);
+	cr_expect_eq(f.off, w.n);
+	cr_expect_eq(d.c.msgs[RS_ITCH_T_X], 3000);
+	cr_expect_eq(d.c.events, total);
+	/* cap < 2 */
+	cr_expect_eq(rs_itch_decode_file(&d, &f, 777, ev, 1, &rc), 0);
+	cr_expect_eq(rc, -EINVAL);
+	free(b);
+	free(w.b);
+}
+
+/*
+ * Independent reference: the records of one message built from
+ * rs_itch_parse() by the table in rs_itch.h, field by field (no fast-path
+ * code). Returns the number of records, 0 for non-order and rejected
+ * messages.
+ */
+static unsigned ref_decode(const struct rs_itch_dec *d, const uint8_t *m, size_t len,
+			   uint64_t seq, uint64_t ts_recv, struct rs_event *out)
+{
+	struct rs_itch_msg x;
+	if (rs_itch_parse(m, len, &x) != 0)
+		return 0;
+	struct rs_event e;
+	memset(&e, 0, sizeof(e));
+	e.mbo.hd.length = sizeof(struct rs_mbo) / 4;
+	e.mbo.hd.rtype = RS_RTYPE_MBO;
+	e.mbo.hd.publisher_id = d->publisher_id;
+	e.mbo.hd.instrument_id = x.h.locate;
+	e.mbo.hd.ts_event = d->midnight_ns + x.h.ts;
+	e.mbo.ts_recv = ts_recv;
+	e.mbo.sequence = (uint32_t)seq;
+	e.feed_id = d->feed_id;
+	e.line_id = d->line_id;
+	e.mbo.side = RS_SIDE_NONE;
+	e.mbo.price = RS_UNDEF_PRICE;
+	e.mbo.flags = RS_F_LAST;
+	switch (x.h.type) {
+	case 'A':
+	case 'F':
+		e.mbo.action = RS_ACTION_ADD;
+		e.mbo.side = x.A.side == 'B' ? 'B' : x.A.side == 'S' ? 'A' : 'N';
+		e.mbo.order_id = x.A.order_ref;
+		e.mbo.price = x.A.price;
+		e.mbo.size = x.A.shares;
+		out[0] = e;
+		return 1;
+	case 'E':
+	case 'C':
+		e.mbo.action = RS_ACTION_FILL;
+		e.mbo.order_id = x.E.order_ref;
+		e.mbo.price = x.E.price; /* RS_UNDEF_PRICE for E */
+		e.mbo.size = x.E.shares;
+		e.mbo.flags = 0;
+		e.rs_flags = RS_EVF_INCOMPLETE;
+		out[0] = e;
+		e.mbo.action = RS_ACTION_CANCEL;
+		e.mbo.price = RS_UNDEF_PRICE;
+		e.mbo.flags = RS_F_LAST;
+		out[1] = e;
+		return 2;
+	case 'X':
+		e.mbo.action = RS_ACTION_CANCEL;
+		e.mbo.order_id = x.X.order_ref;
+		e.mbo.size = x.X.shares;
+		e.rs_flags = RS_EVF_INCOMPLETE;
+		out[0] = e;
+		return 1;
+	case 'D':
+		e.mbo.action = RS_ACTION_CANCEL;
+		e.mbo.order_id = x.D.order_ref;
+		e.mbo.size = RS_SIZE_ALL;
+		e.rs_flags = RS_EVF_INCOMPLETE | RS_EVF_DELETE;
+		out[0] = e;
+		return 1;
+	case 'U':
+		e.mbo.action = RS_ACTION_CANCEL;
+		e.mbo.order_id = x.U.orig_order_ref;
+		e.mbo.size = RS_SIZE_ALL;
+		e.mbo.flags = 0;
+		e.rs_flags = RS_EVF_INCOMPLETE | RS_EVF_DELETE;
+		out[0] = e;
+		e.mbo.action = RS_ACTION_ADD;
+		e.mbo.order_id = x.U.new_order_ref;
+		e.mbo.price = x.U.price;
+		e.mbo.size = x.U.shares;
+		e.mbo.flags = RS_F_LAST;
+		e.rs_flags = RS_EVF_REPLACE;
+		out[1] = e;
+		return 2;
+	case 'P':
+		e.mbo.action = RS_ACTION_TRADE;
+		if (d->pside_mode == RS_ITCH_PSIDE_AGGRESSOR)
+			e.mbo.side = x.P.side == 'B' ? 'A' : x.P.side == 'S' ? 'B' : 'N';
+		e.mbo.order_id = x.P.order_ref;
+		e.mbo.price = x.P.price;
+		e.mbo.size = x.P.shares;
+		out[0] = e;
+		return 1;
+	case 'Q':
+		e.mbo.action = RS_ACTION_TRADE;
+		e.mbo.price = x.Q.price;
+		e.mbo.size = x.Q.shares >= RS_SIZE_ALL ? RS_SIZE_ALL - 1 : (uint32_t)x.Q.shares;
+		out[0] = e;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t eq_rng;
+static uint64_t eq_rnd(void)
+{
+	eq_rng ^= eq_rng << 13;
+	eq_rng ^= eq_rng >> 7;
+	eq_rng ^= eq_rng << 17;
+	return eq_rng;
+}
+
+/*
+ * A generated day file (`ringside gen` session, seed 1) of nmsgs messages; with `corrupt`, about 1 % of the messages are damaged
+ * (random type byte, cut, padded, emptied, another order type's layout,
+ * random bytes) and a few oversize (1-64 KiB) records are inserted.
+ */
+static uint8_t *gen_day(uint64_t nmsgs, uint32_t symbols, int corrupt, size_t *size,
+		       uint64_t by_type[256])
+{
+	struct rs_gen_opts o;
+	rs_gen_opts_default(&o);
+	o.messages = nmsgs;
+	o.symbols = symbols;
+	struct rs_gen *g;
+	cr_assert_eq(rs_gen_create(&g, &o, NULL, 0), 0);
+	struct dbuf w = {0};
+	w.cap = nmsgs * 34;
+	w.b = malloc(w.cap);
+	cr_assert_not_null(w.b);
+	uint8_t m[RS_GEN_MSG_MAX + 64], big[65535];
+	static const char order_types[] = "AFDXUECPQB";
+	eq_rng = 0x9E3779B97F4A7C15ull;
+	size_t len;
+	while ((len = rs_gen_next(g, m)) > 0) {
+		by_type[m[0]]++;
+		if (corrupt) {
+			uint64_t r = eq_rnd() % 10000;
+			if (r < 20) {
+				m[0] = (uint8_t)eq_rnd();
+			} else if (r < 40) {
+				len = eq_rnd() % len;
+			} else if (r < 60) {
+				size_t add = 1 + eq_rnd() % 29;
+				memset(m + len, 0, add);
+				len += add;
+			} else if (r < 70) {
+				len = 0;
+			} else if (r < 90) {
+				m[0] = (uint8_t)order_types[eq_rnd() % 10];
+			} else if (r < 95) {
+				len = eq_rnd() % 60;
+				for (size_t i = 1; i < len; i++)
+					m[i] = (uint8_t)eq_rnd();
+			} else if (r < 96) {
+				size_t bl = 1000 + eq_rnd() % (sizeof(big) - 1000);
+				for (size_t i = 0; i < bl; i++)
+					big[i] = (uint8_t)eq_rnd();
+				big[0] = 'A';
+				dbuf_put(&w, big, bl);
+			}
+		}
+		dbuf_put(&w, m, len);
+	}
+	rs_gen_destroy(g);
+	/* exact size: ASan catches an over-read at the end */
+	uint8_t *b = malloc(w.n);
+	cr_assert_not_null(b);
+	memcpy(b, w.b, w.n);
+	free(w.b);
+	*size = w.n;
+	return b;
+}
+
+/* Handlers of the equivalence runs: a running hash of the counters each
+ * handler call sees (they must be exact mid-burst too); with `mutate` the
+ * directory handler also changes the decoder (P side mode, line, feed),
+ * which the burst decoder must pick up from the next message on. */
+struct eq_hctx {
+	struct rs_itch_dec *d;
+	uint64_t hash;
+	uint64_t calls;
+	int mutate;
+};
+
+static void eq_note(struct eq_hctx *h, char type)
+{
+	uint64_t msgs = 0;
+	for (int i = 0; i < RS_ITCH_T__COUNT; i++)
+		msgs = msgs * 3 + h->d->c.msgs[i];
+	h->hash = (h->hash ^ (uint64_t)type ^ h->d->c.events * 0x100000001b3ull ^ msgs) * 0x9E3779B97F4A7C15ull;
+	h->calls++;
+}
+
+static void eq_dir(void *ctx, const struct rs_itch_stock_directory *m)
+{
+	struct eq_hctx *h = ctx;
+	eq_note(h, 'R');
+	if (h->mutate && m->h.locate % 3 == 0) {
+		h->d->pside_mode ^= 1;
+		h->d->line_id ^= 1;
+		h->d->feed_id++;
+	}
+}
+
+static void eq_sys(void *ctx, const struct rs_itch_system_event *m)
+{
+	eq_note(ctx, 'S');
+}
+
+static void eq_cross(void *ctx, const struct rs_itch_cross_trade *m)
+{
+	eq_note(ctx, 'Q');
+}
+
+static void eq_dec_init(struct rs_itch_dec *d, struct eq_hctx *h, int cfg)
+{
+	rs_itch_dec_init(d, (uint16_t)(100 + cfg));
+	if (cfg & 1) {
+		cr_assert_eq(rs_itch_dec_set_date(d, 2024, 6, 3), 0);
+		d->feed_id = 3;
+		d->line_id = 1;
+	}
+	if (cfg & 2)
+		d->pside_mode = RS_ITCH_PSIDE_NONE;
+	memset(h, 0, sizeof(*h));
+	h->d = d;
+	h->mutate = (cfg & 4) != 0;
+	d->h.ctx = h;
+	d->h.stock_directory = eq_dir;
+	d->h.system_event = eq_sys;
+	d->h.cross_trade = eq_cross;
+}
+
+/* The per-message side of the comparison: rs_itchfile_next() +
+ * rs_itch_decode() (out of line), with the independent reference checked
+ * on every message when the decoder is not mutated by handlers. */
+struct eq_ref {
+	struct rs_itchfile f;
+	struct rs_itch_dec d;
+	struct eq_hctx h;
+	struct rs_event q[RS_ITCH_MAX_EVENTS];
+	unsigned nq, iq;
+	int rc;
+	int check_ref;
+	uint64_t ref_mismatch;
+};
+
+/* Next record of the per-message stream; NULL at the end (ref->rc set). */
+static const struct rs_event *eq_ref_next(struct eq_ref *r, uint64_t ts_recv)
+{
+	while (r->iq == r->nq) {
+		const uint8_t *m;
+		size_t len;
+		r->rc = rs_itchfile_next(&r->f, &m, &len);
+		if (r->rc <= 0)
+			return NULL;
+		struct rs_event want[RS_ITCH_MAX_EVENTS];
+		struct rs_itch_dec before = r->d;
+		unsigned nw = r->check_ref ? ref_decode(&before, m, len, r->f.nmsgs, ts_recv, want) : 0;
+		r->nq = rs_itch_decode(&r->d, m, len, r->f.nmsgs, ts_recv, r->q);
+		r->iq = 0;
+		if (r->check_ref && (nw != r->nq || memcmp(want, r->q, nw * sizeof(want[0]))))
+			r->ref_mismatch++;
+	}
+	return &r->q[r->iq++];
+}
+
+/* Decode buf[0..size) with rs_itch_decode_file() in bursts of `cap` and
+ * compare every record, the counters, the handler calls, the position and
+ * the result with the per-message stream. */
+static void eq_run(const uint8_t *buf, size_t size, unsigned cap, int cfg, uint64_t *records)
+{
+	struct rs_itchfile f;
+	rs_itchfile_init_mem(&f, buf, size);
+	struct rs_itch_dec d;
+	struct eq_hctx h;
+	eq_dec_init(&d, &h, cfg);
+	static struct eq_ref ref;
+	memset(&ref, 0, sizeof(ref));
+	rs_itchfile_init_mem(&ref.f, buf, size);
+	eq_dec_init(&ref.d, &ref.h, cfg);
+	ref.h.d = &ref.d;
+	ref.d.h.ctx = &ref.h;
+	ref.check_ref = !(cfg & 4);
+	struct rs_event *ev = malloc(cap * sizeof(*ev));
+	cr_assert_not_null(ev);
+	uint64_t ts_recv = 1000 + (uint64_t)cfg, n_total = 0, bad = 0, bursts = 0;
+	int rc;
+	do {
+		unsigned n = rs_itch_decode_file(&d, &f, ts_recv, ev, cap, &rc);
+		cr_assert_leq(n, cap);
+		bursts++;
+		for (unsigned i = 0; i < n; i++) {
+			const struct rs_event *want = eq_ref_next(&ref, ts_recv);
+			if (!want || memcmp(want, &ev[i], sizeof(ev[i]))) {
+				if (bad++ < 3)
+					cr_expect_fail("cfg %d cap %u: record %llu differs", cfg, cap,
+						       (unsigned long long)(n_total + i));
+				if (!want)
+					break;
+			}
+		}
+		n_total += n;
+		/* the burst stops exactly where the per-message stream is */
+		if (rc > 0)
+			cr_expect(ref.iq == ref.nq, "cfg %d cap %u: burst ends inside a message", cfg, cap);
+	} while (rc > 0);
+	cr_expect_null(eq_ref_next(&ref, ts_recv), "cfg %d cap %u: records left over", cfg, cap);
+	cr_expect_eq(bad, 0, "cfg %d cap %u: %llu records differ", cfg, cap, (unsigned long long)bad);
+	cr_expect_eq(rc, ref.rc, "cfg %d cap %u: rc %d vs %d", cfg, cap, rc, ref.rc);
+	cr_expect_eq(f.off, ref.f.off);
+	cr_expect_eq(f.nmsgs, ref.f.nmsgs);
+	if (rc < 0)
+		cr_expect_eq(f.err_off, ref.f.err_off);
+	cr_expect_eq(d.c.events, n_total);
+	cr_expect(!memcmp(&d.c, &ref.d.c, sizeof(d.c)), "cfg %d cap %u: counters differ", cfg, cap);
+	cr_expect_eq(h.calls, ref.h.calls);
+	cr_expect_eq(h.hash, ref.h.hash, "cfg %d cap %u: handlers saw other counters", cfg, cap);
+	cr_expect_eq(ref.ref_mismatch, 0, "cfg %d: rs_itch_decode differs from the reference on %llu "
+		     "messages", cfg, (unsigned long long)ref.ref_mismatch);
+	cr_expect_gt(bursts, n_total / cap / 2);
+	*records = n_total;
+	free(ev);
+}
+
+Test(rs_itch, decode_file_equals_per_message, .timeout = 300,
+     .description = "3 M generated messages: every record of the bursts = rs_itch_decode = reference")
+{
+	uint64_t by_type[256] = {0};
+	size_t size;
+	uint8_t *buf = gen_day(3000000, 1000, 0, &size, by_type);
+	/* the mix covers every order type and the cold ones */
+	for (const char *t = "AFDXUECPQSR"; *t; t++)
+		cr_expect_gt(by_type[(uint8_t)*t], 0, "no %c in the generated file", *t);
+	uint64_t want_records = by_type['A'] + by_type['F'] + by_type['D'] + by_type['X'] +
+				by_type['P'] + by_type['Q'] +
+				2 * (by_type['E'] + by_type['C'] + by_type['U']);
+	static const unsigned caps[] = {2, 3, 65, 100000};
+	uint64_t records;
+	for (int cfg = 0; cfg < 8; cfg++) {
+		eq_run(buf, size, caps[cfg % 4], cfg, &records);
+		cr_expect_eq(records, want_records, "cfg %d", cfg);
+	}
+	/* cut in the middle of the order flow (inside an order message and
+	 * inside a length prefix), in an exact-size copy: bursts that may run
+	 * the unchecked lane up to the cut must stop at it */
+	size_t off = 0;
+	for (int i = 0; i < 1500000; i++)
+		off += 2 + ((size_t)buf[off] << 8 | buf[off + 1]);
+	for (size_t cut = off + 1; cut <= off + 5; cut += 4) {
+		uint8_t *b = malloc(cut);
+		memcpy(b, buf, cut);
+		eq_run(b, cut, 100000, 0, &records);
+		eq_run(b, cut, 65, 1, &records);
+		free(b);
+	}
+	free(buf);
+}
+
+Test(rs_itch, decode_file_equals_per_message_malformed, .timeout = 300,
+     .description = "damaged and oversize messages, truncated tail: bursts = per message")
+{
+	uint64_t by_type[256] = {0};
+	size_t size;
+	uint8_t *buf = gen_day(400000, 1000, 1, &size, by_type);
+	static const unsigned caps[] = {2, 5, 64, 4096};
+	uint64_t records;
+	for (int cfg = 0; cfg < 8; cfg++)
+		eq_run(buf, size, caps[cfg % 4], cfg, &records);
+	/* truncated inside the last record; large bursts run the unchecked
+	 * lane as close to the end as they may */
+	eq_run(buf, size - 3, 64, 0, &records);
+	eq_run(buf, size - 1, 2, 5, &records);
+	eq_run(buf, size - 3, 4096, 1, &records);
+	eq_run(buf, size - 2, 100000, 2, &records);
+	free(buf);
+	/* a file shorter than one maximal record: all of it the checked way */
+	buf = gen_day(2000, 50, 1, &size, by_type);
+	cr_assert_lt(size, RS_ITCHFILE_MAX_REC);
+	eq_run(buf, size, 7, 0, &records);
+	eq_run(buf, size - 1, 64, 6, &records);
+	free(buf);
 }
