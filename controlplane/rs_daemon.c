@@ -3,6 +3,7 @@
  * recovery, signals and lifecycle. See rs_daemon.h.
  */
 #include "controlplane/rs_daemon.h"
+#include "controlplane/rs_daemon_an.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,7 @@ struct rs_daemon {
 	bool dir_init;
 	struct rs_lat_clock clock;
 	struct rs_handler *handler;
+	struct rs_daemon_an *an;    /* analytics hooks (NULL when off) */
 	struct rs_rx *rx;
 	struct rs_drv *drv[RS_CFG_MAX_FEEDS][RS_CFG_MAX_LINES];
 	struct rs_rlink *link[RS_CFG_MAX_FEEDS];
@@ -398,6 +400,8 @@ int rs_daemon_create(struct rs_daemon **out, const struct rs_config *cfg,
 	for (uint32_t k = 0; k < g_nhooks; k++)
 		if ((rc = rs_handler_add_hook(d->handler, &g_hooks[k])))
 			goto fail;
+	if ((rc = rs_daemon_an_create(&d->an, cfg, d->in, d->handler)))
+		goto fail;
 
 	/* rx stage */
 	struct rs_rx_cfg rc_;
@@ -547,6 +551,7 @@ void rs_daemon_destroy(struct rs_daemon *d)
 		rs_rlink_destroy(d->link[i]);
 	}
 	rs_handler_destroy(d->handler);
+	rs_daemon_an_destroy(d->an);
 	free(d->ring_mem);
 	if (d->dir_init)
 		rs_instdir_fini(&d->dir);
@@ -661,6 +666,7 @@ int rs_daemon_run(struct rs_daemon *d)
 				logf_(d, 0, "%s", rs_err_msg());
 			rs_sdnotify("READY=1");
 		}
+		rs_daemon_an_poll(d->an);
 		uint64_t now = mono_ns();
 		for (uint32_t i = 0; i < d->cfg.nfeeds; i++) {
 			uint64_t u = get(d->c_unrec[i]);

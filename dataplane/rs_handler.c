@@ -177,6 +177,9 @@ static void after_event(void *ctx, const struct rs_event *e, int idx)
 
 static void run(struct rs_handler *h, struct rs_event *ev, uint32_t n)
 {
+	for (uint32_t k = 0; k < h->nhooks; k++)
+		if (h->hooks[k].before_burst)
+			h->hooks[k].before_burst(h->hooks[k].ctx, ev, n, h->book);
 	rs_book_apply_burst_cb(h->book, ev, n, after_event, h);
 	h->events_total += n;
 	if (h->nlat)

@@ -53,6 +53,9 @@ struct rs_handler_hook {
 	void (*on_event)(void *ctx, const struct rs_event *ev, const struct rs_book *b, int idx);
 	void (*on_tick)(void *ctx, uint64_t now_ns);
 	void (*amend_bbo)(void *ctx, uint32_t idx, struct rs_bbo *bbo);
+	/* before the book applies ev[0..n) (the book as it stands before the
+	 * burst, e.g. to read the sizes a modify replaces); may be NULL */
+	void (*before_burst)(void *ctx, const struct rs_event *ev, unsigned n, const struct rs_book *b);
 };
 
 #define RS_HANDLER_MAX_HOOKS 4
