@@ -84,7 +84,7 @@ static int cmd_reconnect(int argc, char **argv)
 		return st == ENOENT || st == EINVAL ? RS_EX_USAGE : RS_EX_UNAVAILABLE;
 	}
 	if (!json)
-		printf("%s: reconnect requested\n", argv[optind]);
+		printf("%s: reconnected (lines closed and reopened; anything missed is recovered)\n", argv[optind]);
 	return RS_EX_OK;
 }
 

@@ -64,6 +64,7 @@ struct rs_daemon {
 	_Atomic int stop_rx, rx_done, stop_h;
 	_Atomic int stop_req;       /* rs_daemon_stop */
 	_Atomic int reload_req;
+	_Atomic int pause_req, paused; /* reconnect: control thread <-> rx thread */
 	uint64_t t_start;
 };
 
@@ -247,8 +248,17 @@ static void *rx_main(void *arg)
 	struct rs_daemon *d = arg;
 	pin(d->cfg.nrx ? d->cfg.rx_cpu[0] : -1,
 	    d->cfg.cores_mode == RS_CFG_CORES_INLINE ? "rs-inline" : "rs-rx");
-	while (!atomic_load_explicit(&d->stop_rx, memory_order_relaxed))
+	while (!atomic_load_explicit(&d->stop_rx, memory_order_relaxed)) {
 		rs_rx_poll(d->rx);
+		if (__builtin_expect(atomic_load_explicit(&d->pause_req, memory_order_acquire), 0)) {
+			/* reconnect: the control thread swaps drivers meanwhile */
+			atomic_store_explicit(&d->paused, 1, memory_order_release);
+			while (atomic_load_explicit(&d->pause_req, memory_order_acquire) &&
+			       !atomic_load_explicit(&d->stop_rx, memory_order_relaxed))
+				__builtin_ia32_pause();
+			atomic_store_explicit(&d->paused, 0, memory_order_release);
+		}
+	}
 	rs_rx_poll(d->rx); /* last flush */
 	rs_rx_sync(d->rx);
 	if (d->cfg.cores_mode == RS_CFG_CORES_INLINE)
@@ -520,6 +530,49 @@ fail:
 }
 
 /* ------------------------------------------------------------ stop */
+
+int rs_daemon_reconnect(struct rs_daemon *d, const char *feed)
+{
+	uint32_t i;
+	for (i = 0; i < d->cfg.nfeeds && strcmp(d->cfg.feed[i].name, feed); i++)
+		;
+	if (i == d->cfg.nfeeds)
+		return RS_ERR_SET(-ENOENT, "no feed '%s'", feed);
+	/* pause the rx thread (it finishes its loop iteration first) */
+	atomic_store_explicit(&d->pause_req, 1, memory_order_release);
+	uint64_t t0 = mono_ns();
+	while (d->rx_started && !atomic_load_explicit(&d->paused, memory_order_acquire)) {
+		if (mono_ns() - t0 > 2000000000ull) {
+			atomic_store_explicit(&d->pause_req, 0, memory_order_release);
+			return RS_ERR_SET(-ETIMEDOUT, "feed %s: the rx thread did not pause within 2 s", feed);
+		}
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+	/* close every line, then open them again (same port: the old socket,
+	 * XDP program or port must be gone first) */
+	int rc = 0;
+	for (uint32_t l = 0; l < d->cfg.feed[i].nlines; l++) {
+		rs_drv_destroy(rs_rx_swap_driver(d->rx, i, l, NULL));
+		d->drv[i][l] = NULL;
+	}
+	for (uint32_t l = 0; l < d->cfg.feed[i].nlines; l++) {
+		struct rs_drv *nd = NULL;
+		int r = make_driver(d, i, l, &nd);
+		if (r) {
+			logf_(d, 0, "reconnect: %s", rs_err_msg());
+			rc = rc ? rc : r;
+			continue;
+		}
+		d->drv[i][l] = nd;
+		rs_rx_swap_driver(d->rx, i, l, nd);
+	}
+	if (d->c_reconnects[i])
+		rs_counters_add_shared(d->c_reconnects[i], 1);
+	atomic_store_explicit(&d->pause_req, 0, memory_order_release);
+	logf_(d, rc ? 0 : 2, "feed %s: reconnected (%s)", feed, rc ? "some lines failed" : "all lines");
+	return rc ? RS_ERR_SET(rc, "feed %s: a line could not be reopened (see the log)", feed) : 0;
+}
 
 void rs_daemon_stop(struct rs_daemon *d)
 {

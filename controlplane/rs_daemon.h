@@ -49,6 +49,12 @@ int rs_daemon_run(struct rs_daemon *d);
 
 /* Ask rs_daemon_run() to return (any thread, async-signal-safe). */
 void rs_daemon_stop(struct rs_daemon *d);
+/* Close and reopen every line of feed `feed` (sockets, multicast joins,
+ * XDP sockets, DPDK ports) while the rx thread is paused; arbitration and
+ * sequence state are kept, so anything missed meanwhile is a gap that
+ * recovery fills. Control thread. 0, -ENOENT (no such feed), -ETIMEDOUT
+ * (rx thread did not pause) or the driver's error. */
+int rs_daemon_reconnect(struct rs_daemon *d, const char *feed);
 
 /* Reload the reloadable keys from opts.config_path (control thread).
  * Returns the number of keys changed or -errno (-EPERM: a key that needs a

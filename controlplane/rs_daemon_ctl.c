@@ -67,18 +67,22 @@ static int ctl_handler(void *ctx, int argc, char **argv, char *out, size_t outle
 		return 0;
 	}
 	if (!strcmp(cmd, "reconnect")) {
-		const struct rs_config *cfg = rs_daemon_config(c->d);
-		for (uint32_t i = 0; argc > 1 && i < cfg->nfeeds; i++)
-			if (!strcmp(cfg->feed[i].name, argv[1])) {
-				/* lines are connectionless (multicast/unicast UDP); the
-				 * arbiter resynchronises by itself: nothing to redo yet */
-				snprintf(out, outlen,
-					 "{\"error\":\"feed %s: reconnect is not supported for UDP lines\"}",
-					 argv[1]);
-				return EOPNOTSUPP;
-			}
-		snprintf(out, outlen, "{\"error\":\"no such feed\"}");
-		return ENOENT;
+		if (argc < 2) {
+			snprintf(out, outlen, "{\"error\":\"usage: reconnect FEED\"}");
+			return EINVAL;
+		}
+		int rc = rs_daemon_reconnect(c->d, argv[1]);
+		if (rc) {
+			char esc[256];
+			snprintf(esc, sizeof(esc), "%s", rs_err_msg());
+			for (char *p = esc; *p; p++)
+				if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+					*p = '\'';
+			snprintf(out, outlen, "{\"error\":\"%s\"}", esc);
+			return -rc;
+		}
+		snprintf(out, outlen, "{\"reconnected\":\"%s\"}", argv[1]);
+		return 0;
 	}
 	snprintf(out, outlen, "{\"error\":\"unknown command '%s'\"}", cmd);
 	return EINVAL;

@@ -33,6 +33,9 @@ struct rs_rx_feed {
 	/* reload request from another thread: values, then the flag (release) */
 	uint64_t new_timeout, new_deadline;
 	_Atomic uint32_t reload;
+	/* driver counters of lines' earlier drivers (reconnect), so the
+	 * published totals stay monotonic across a driver swap */
+	uint64_t base_pkts[RS_ARB_MAX_LINES], base_bytes[RS_ARB_MAX_LINES], base_drops[RS_ARB_MAX_LINES];
 };
 
 struct rs_rx {
@@ -291,9 +294,9 @@ void rs_rx_sync(struct rs_rx *rx)
 				/* relaxed loads pair with rs__drv_ctr_add (inline here: the
 				 * dataplane library does not link the drivers) */
 				const struct rs_drv_counters *dc = &f->cfg.drv[l]->ctr;
-				cset(c->packets, __atomic_load_n(&dc->packets, __ATOMIC_RELAXED));
-				cset(c->bytes, __atomic_load_n(&dc->bytes, __ATOMIC_RELAXED));
-				cset(c->drops, __atomic_load_n(&dc->drops, __ATOMIC_RELAXED));
+				cset(c->packets, f->base_pkts[l] + __atomic_load_n(&dc->packets, __ATOMIC_RELAXED));
+				cset(c->bytes, f->base_bytes[l] + __atomic_load_n(&dc->bytes, __ATOMIC_RELAXED));
+				cset(c->drops, f->base_drops[l] + __atomic_load_n(&dc->drops, __ATOMIC_RELAXED));
 			} else if (l == RS_ARB_LINE_RECOVERY) {
 				cset(c->packets, ls->packets);
 			}
@@ -388,4 +391,20 @@ uint32_t rs_pipe_handler_poll(struct rs_handler *h, struct rs_ring *in)
 		rs_handler_process(h, buf, n);
 	rs_handler_poll(h, rs_tsc());
 	return n;
+}
+
+struct rs_drv *rs_rx_swap_driver(struct rs_rx *rx, uint32_t feed, uint32_t line, struct rs_drv *drv)
+{
+	if (feed >= rx->cfg.nfeeds || line >= rx->feed[feed].cfg.nlines)
+		return NULL;
+	struct rs_rx_feed *f = &rx->feed[feed];
+	struct rs_drv *old = f->cfg.drv[line];
+	if (old) {
+		rs_rx_sync(rx); /* publish the old driver's last counts first */
+		f->base_pkts[line] += __atomic_load_n(&old->ctr.packets, __ATOMIC_RELAXED);
+		f->base_bytes[line] += __atomic_load_n(&old->ctr.bytes, __ATOMIC_RELAXED);
+		f->base_drops[line] += __atomic_load_n(&old->ctr.drops, __ATOMIC_RELAXED);
+	}
+	f->cfg.drv[line] = drv;
+	return old;
 }

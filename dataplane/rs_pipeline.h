@@ -115,6 +115,12 @@ void rs_rx_sync(struct rs_rx *rx);
 void rs_rx_request_timeouts(struct rs_rx *rx, uint32_t feed, uint64_t gap_timeout_ns,
 			    uint64_t deadline_ns);
 
+/* Reconnect support (COLD, only while the rx thread is paused): make drv
+ * (may be NULL: line down) line `line` of feed `feed` and return the
+ * previous driver for the caller to destroy; the line's published packet,
+ * byte and drop totals continue from the old driver's. */
+struct rs_drv *rs_rx_swap_driver(struct rs_rx *rx, uint32_t feed, uint32_t line, struct rs_drv *drv);
+
 /* Statistics of feed f's arbiter (rx thread, or after it stopped). */
 const struct rs_arb_stats *rs_rx_arb_stats(const struct rs_rx *rx, uint32_t feed);
 

@@ -545,7 +545,7 @@ Test(rs_cli_views, reconnect_over_the_control_socket)
 	snprintf(sock, sizeof(sock), "%s.sock", shmdir);
 	cr_assert_eq(rs_ctl_start(&srv, sock, (gid_t)-1, fake_daemon, NULL), 0);
 	cr_assert_eq(run("reconnect nasdaq --socket %s", sock), 0);
-	cr_assert_str_eq(out, "nasdaq: reconnect requested\n");
+	cr_assert_str_eq(out, "nasdaq: reconnected (lines closed and reopened; anything missed is recovered)\n");
 	cr_assert_eq(run("reconnect nasdaq --socket %s --json", sock), 0);
 	cr_assert_str_eq(out, "{\"feed\":\"nasdaq\",\"reconnecting\":true}\n");
 	json_valid(out, false);
