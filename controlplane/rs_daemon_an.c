@@ -9,6 +9,7 @@
 #include "controlplane/rs_config.h"
 #include "controlplane/rs_daemon_an.h"
 #include "controlplane/rs_ifdconf.h"
+#include "dataplane/rs_analytics.h"
 #include "dataplane/rs_baseline.h"
 #include "dataplane/rs_handler.h"
 #include "dataplane/rs_ifd.h"
@@ -24,6 +25,7 @@ struct an_feed {
 };
 
 struct rs_daemon_an {
+	struct rs_analytics *bars;   /* bars, features, microstructure, volume profile */
 	struct rs_ifd *ifd;
 	struct rs_baseline *bl;      /* owned; handler thread writes it at session end only */
 	char blpath[RS_CFG_PATH];
@@ -87,6 +89,47 @@ static void an_tick(void *ctx, uint64_t now_ns)
 	}
 }
 
+static void bars_event(void *ctx, const struct rs_event *ev, const struct rs_book *b, int idx)
+{
+	rs_analytics_on_event(ctx, ev, b, idx);
+}
+
+static void bars_tick(void *ctx, uint64_t now_ns)
+{
+	rs_analytics_tick(ctx, now_ns);
+}
+
+/* Analytics I engine (issue 8) from the analytics keys. */
+static int bars_create(struct rs_daemon_an *a, const struct rs_config *cfg, struct rs_instance *in,
+		       struct rs_handler *h)
+{
+	const struct rs_cfg_analytics *ac = &cfg->analytics;
+	struct rs_analytics_cfg bc;
+	rs_analytics_cfg_default(&bc);
+	for (uint32_t i = 0; i < ac->nbars && i < RS_BAR_MAX_INTERVALS; i++)
+		bc.intervals_ns[i] = ac->bars_ns[i];
+	if (ac->sma)
+		bc.sma_len = (uint16_t)ac->sma;
+	if (ac->ema)
+		bc.ema_len = (uint16_t)ac->ema;
+	if (ac->rsi)
+		bc.rsi_len = (uint16_t)ac->rsi;
+	if (ac->rvol)
+		bc.rvol_len = (uint16_t)ac->rvol;
+	if (ac->micro_levels)
+		bc.micro_levels = (uint16_t)ac->micro_levels;
+	if (cfg->instruments)
+		bc.max_instruments = cfg->instruments;
+	int rc = rs_analytics_create(&a->bars, &bc);
+	if (rc)
+		return rc;
+	rs_analytics_set_book(a->bars, rs_handler_book(h));
+	rs_analytics_attach(a->bars, &in->bars, &in->latest);
+	struct rs_handler_hook hook = {.ctx = a->bars, .on_event = bars_event, .on_tick = bars_tick,
+				       .amend_bbo = rs_analytics_amend_bbo};
+	return rs_handler_add_hook(h, &hook);
+}
+
 /* ---------------------------------------------------------- set-up */
 
 int rs_daemon_an_create(struct rs_daemon_an **out, const struct rs_config *cfg, struct rs_instance *in,
@@ -100,8 +143,10 @@ int rs_daemon_an_create(struct rs_daemon_an **out, const struct rs_config *cfg, 
 		return RS_ERR_SET(-ENOMEM, "out of memory");
 	struct rs_ifd_cfg ic;
 	struct rs_bl_geom g;
-	int rc = rs_ifd_cfg_from_config(&ic, cfg);
+	int rc = bars_create(a, cfg, in, h);
 	if (rc)
+		goto fail;
+	if ((rc = rs_ifd_cfg_from_config(&ic, cfg)))
 		goto fail;
 	ic.book = rs_handler_book(h);
 	rs_ifd_geom(&ic, &g);
@@ -167,6 +212,7 @@ void rs_daemon_an_destroy(struct rs_daemon_an *a)
 	if (!a)
 		return;
 	rs_ifd_destroy(a->ifd);
+	rs_analytics_destroy(a->bars);
 	rs_baseline_destroy(a->bl);
 	free(a);
 }

@@ -1,9 +1,11 @@
 /*
  * rs_daemon_an.h - the analytics engines inside ringsided (COLD set-up and
  * control-thread upkeep; the engines themselves run as handler hooks on
- * the handler core). Today: the IFD engine (dataplane/rs_ifd.h: pressure
- * windows, baselines, signals, patterns, quality) publishing into the
- * instance's pressure/signals rings and flow table.
+ * the handler core): the analytics engine (dataplane/rs_analytics.h: bars,
+ * features, microstructure into the BBO rows, volume profile) publishing
+ * into the bars ring and latest table, and the IFD engine (dataplane/
+ * rs_ifd.h: pressure windows, baselines, signals, patterns, quality)
+ * publishing into the pressure/signals rings and the flow table.
  */
 #ifndef RS_DAEMON_AN_H
 #define RS_DAEMON_AN_H
