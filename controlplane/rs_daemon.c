@@ -150,6 +150,7 @@ static void feed_counters(struct rs_daemon *d, uint32_t i, struct rs_rx_feed_cfg
 		c->packets = ctr(d, CNT, "rs_line_packets_total{feed=\"%s\",line=\"%s\"}", n, ln);
 		c->messages = ctr(d, CNT, "rs_line_messages_total{feed=\"%s\",line=\"%s\"}", n, ln);
 		c->duplicates = ctr(d, CNT, "rs_line_duplicates_total{feed=\"%s\",line=\"%s\"}", n, ln);
+		c->discarded = ctr(d, CNT, "rs_line_discarded_total{feed=\"%s\",line=\"%s\"}", n, ln);
 		if (l == RS_ARB_LINE_RECOVERY)
 			continue;
 		c->bytes = ctr(d, CNT, "rs_line_bytes_total{feed=\"%s\",line=\"%s\"}", n, ln);

@@ -11,6 +11,9 @@
  *   rs_line_bytes_total{feed,line}
  *   rs_line_messages_total{feed,line}             MoldUDP64 messages in them
  *   rs_line_duplicates_total{feed,line}           messages dropped by arbitration
+ *   rs_line_discarded_total{feed,line}            messages ahead of a gap dropped with the
+ *                                                 reorder buffer full (delivered later from
+ *                                                 another line or retransmission)
  *   rs_line_drops_total{feed,line}                driver/NIC drops
  *   rs_line_last_rx_ns{feed,line}                 (heartbeat) rx time of the last packet
  *   rs_feed_messages_total{feed}                  delivered in sequence

@@ -231,6 +231,7 @@ static void hold(struct rs_arb *a, const uint8_t *data, uint32_t len, const stru
 	}
 	if (!a->nfree || len > a->cfg.hold_bytes) {
 		a->st.hold_overflow++;
+		a->st.line[line].discarded += pk->count;
 		a->overflowed = true; /* waiting for the other line is pointless now */
 		return;
 	}

@@ -102,6 +102,8 @@ struct rs_arb_line_stats {
 	uint64_t messages;       /* messages in them */
 	uint64_t delivered;      /* of which delivered from this line */
 	uint64_t duplicates;     /* of which dropped as already delivered */
+	uint64_t discarded;      /* of which dropped ahead of a gap: reorder buffer full
+				    (delivered later from another line or retransmission) */
 	uint64_t held;           /* packets parked in the reorder buffer */
 	uint64_t hi;             /* highest sequence + 1 seen on this line */
 	uint64_t last_rx;        /* `now` of the last packet */

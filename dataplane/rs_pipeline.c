@@ -302,6 +302,7 @@ void rs_rx_sync(struct rs_rx *rx)
 			}
 			cset(c->messages, ls->messages);
 			cset(c->duplicates, ls->duplicates);
+			cset(c->discarded, ls->discarded);
 			if (ls->last_rx)
 				cset(c->last_rx_ns, real - rs_lat_ns(rx->cfg.clock, rx->now - ls->last_rx));
 		}

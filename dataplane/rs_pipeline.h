@@ -69,7 +69,7 @@ void rs_rlink_destroy(struct rs_rlink *l);
 /* ---- rx stage -------------------------------------------------------- */
 
 struct rs_rx_line_ctr {
-	_Atomic uint64_t *packets, *bytes, *messages, *duplicates, *drops, *last_rx_ns;
+	_Atomic uint64_t *packets, *bytes, *messages, *duplicates, *discarded, *drops, *last_rx_ns;
 };
 
 struct rs_rx_feed_cfg {

@@ -340,6 +340,7 @@ Test(rs_arb, reorder_buffer_overflow_is_counted_and_recovered_later)
 	tx(a, 0, 5, 1, 1); /* third held packet: no room */
 	const struct rs_arb_stats *s = rs_arb_stats(a);
 	cr_assert_eq(s->hold_overflow, 1);
+	cr_assert_eq(s->line[0].discarded, 1); /* its one message */
 	cr_assert_eq(R.nreq, 1);
 	uint8_t b[1500];
 	rs_arb_rx(a, b, pkt(b, "SESSION001", 2, 1), RS_ARB_LINE_RECOVERY, 2, 2);
