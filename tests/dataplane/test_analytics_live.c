@@ -45,6 +45,13 @@ static void teardown(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		fprintf(stderr, "cleanup of %s failed\n", dir);
+	/* the instance's segments may sit on hugetlbfs (huge pages are tried
+	 * first): remove them too when a failed assertion skipped the close */
+	const char *hd = getenv("RINGSIDE_HUGE_DIR");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/analytics-live-%d'", hd && *hd ? hd : "/dev/hugepages/ringside",
+		 (int)getpid());
+	if (system(cmd))
+		fprintf(stderr, "cleanup of the huge-page segments failed\n");
 }
 
 TestSuite(analytics_live, .init = setup, .fini = teardown, .timeout = 600);
