@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "rs_ctl.h"
+#include "rs_sock.h"
 #include "rs_err.h"
 
 #define REQ_MAX 4096
@@ -38,13 +39,6 @@ struct rs_ctl {
 	char out[RESP_MAX];
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int mkaddr(struct sockaddr_un *sa, const char *path)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -57,30 +51,6 @@ static int mkaddr(struct sockaddr_un *sa, const char *path)
 }
 
 /* Write all of p before the deadline (non-blocking fd). */
-static int write_all(int fd, const char *p, size_t n, uint64_t deadline)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			uint64_t now = mono_ms();
-			if (now >= deadline)
-				return -ETIMEDOUT;
-			struct pollfd pf = {fd, POLLOUT, 0};
-			poll(&pf, 1, (int)(deadline - now));
-			continue;
-		}
-		return -errno;
-	}
-	return 0;
-}
-
 /* Read up to and including '\n' (or EOF when eof_ok) into buf. Returns the
  * length, -EMSGSIZE when cap is exceeded first, -ETIMEDOUT, -ECONNRESET. */
 static ssize_t read_line(int fd, char *buf, size_t cap, uint64_t deadline, bool eof_ok)
@@ -88,7 +58,7 @@ static ssize_t read_line(int fd, char *buf, size_t cap, uint64_t deadline, bool 
 	size_t len = 0;
 
 	for (;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = rs__mono_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		struct pollfd pf = {fd, POLLIN, 0};
@@ -130,7 +100,7 @@ static void json_error(char *out, size_t len, const char *msg)
 static void serve(struct rs_ctl *c, int fd)
 {
 	char req[REQ_MAX + 1], hdr[16];
-	uint64_t deadline = mono_ms() + SERVER_DEADLINE_MS;
+	uint64_t deadline = rs__mono_ms() + SERVER_DEADLINE_MS;
 	char *argv[MAX_ARGS + 1];
 	int argc = 0, status;
 
@@ -139,7 +109,7 @@ static void serve(struct rs_ctl *c, int fd)
 		if (n == -EMSGSIZE) {
 			snprintf(c->out, sizeof(c->out), "%d {\"error\":\"request longer than %d bytes\"}\n", EMSGSIZE,
 				 REQ_MAX);
-			write_all(fd, c->out, strlen(c->out), deadline);
+			rs__send_all(fd, c->out, strlen(c->out), deadline);
 		}
 		return;
 	}
@@ -166,26 +136,16 @@ static void serve(struct rs_ctl *c, int fd)
 	}
 	c->out[sizeof(c->out) - 1] = 0;
 	int hl = snprintf(hdr, sizeof(hdr), "%d ", status);
-	if (write_all(fd, hdr, (size_t)hl, deadline) == 0 && write_all(fd, c->out, strlen(c->out), deadline) == 0)
-		write_all(fd, "\n", 1, deadline);
+	if (rs__send_all(fd, hdr, (size_t)hl, deadline) == 0 && rs__send_all(fd, c->out, strlen(c->out), deadline) == 0)
+		rs__send_all(fd, "\n", 1, deadline);
 }
 
 static void *ctl_thread(void *arg)
 {
 	struct rs_ctl *c = arg;
+	int fd;
 
-	for (;;) {
-		struct pollfd pf[2] = {{c->lfd, POLLIN, 0}, {c->stop_pipe[0], POLLIN, 0}};
-		int n = poll(pf, 2, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || pf[1].revents)
-			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		int fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
+	while ((fd = rs__accept_next(c->lfd, c->stop_pipe[0])) >= 0) {
 		serve(c, fd);
 		close(fd);
 	}
@@ -313,7 +273,7 @@ int rs_ctl_call(const char *path, int argc, char **argv, char *out, size_t outle
 	struct sockaddr_un sa;
 	char req[REQ_MAX + 2], *resp = NULL;
 	size_t rl = 0;
-	uint64_t deadline = mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 5000);
+	uint64_t deadline = rs__mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 5000);
 	int fd = -1, rc;
 
 	if (outlen)
@@ -344,7 +304,7 @@ int rs_ctl_call(const char *path, int argc, char **argv, char *out, size_t outle
 			return RS_ERR_SET(rc, "control socket %s: nobody answers (ringsided dead?)", path);
 		return RS_ERR_SET(rc, "control socket %s: connect: %s", path, strerror(-rc));
 	}
-	if ((rc = write_all(fd, req, rl, deadline))) {
+	if ((rc = rs__send_all(fd, req, rl, deadline))) {
 		close(fd);
 		return RS_ERR_SET(rc, "control socket %s: send: %s", path, strerror(-rc));
 	}

@@ -23,6 +23,7 @@
 
 #include "rs_err.h"
 #include "rs_http.h"
+#include "rs_sock.h"
 
 #define REQ_MAX 8192
 #define READ_DEADLINE_MS 2000
@@ -80,13 +81,6 @@ void rs_sbuf_free(struct rs_sbuf *b)
 
 /* ------------------------------------------------------------ server */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static const char *reason(int status)
 {
 	switch (status) {
@@ -104,26 +98,7 @@ static const char *reason(int status)
 
 static void send_all(int fd, const char *p, size_t n)
 {
-	uint64_t deadline = mono_ms() + READ_DEADLINE_MS;
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			uint64_t now = mono_ms();
-			if (now >= deadline)
-				return;
-			struct pollfd pf = {fd, POLLOUT, 0};
-			poll(&pf, 1, (int)(deadline - now));
-			continue;
-		}
-		return;
-	}
+	(void)rs__send_all(fd, p, n, rs__mono_ms() + READ_DEADLINE_MS);
 }
 
 static void respond(int fd, int status, const char *ctype, const char *body, size_t blen, bool head,
@@ -148,12 +123,12 @@ static void serve(struct rs_http *h, int fd)
 {
 	char req[REQ_MAX + 1];
 	size_t len = 0;
-	uint64_t deadline = mono_ms() + READ_DEADLINE_MS;
+	uint64_t deadline = rs__mono_ms() + READ_DEADLINE_MS;
 	char *end = NULL;
 
 	/* read until the end of the headers (the body of a GET is ignored) */
 	while (!end) {
-		uint64_t now = mono_ms();
+		uint64_t now = rs__mono_ms();
 		if (now >= deadline) {
 			respond_text(fd, 408, "request timeout\n", false, NULL);
 			return;
@@ -214,19 +189,9 @@ static void serve(struct rs_http *h, int fd)
 static void *http_thread(void *arg)
 {
 	struct rs_http *h = arg;
+	int fd;
 
-	for (;;) {
-		struct pollfd pf[2] = {{h->lfd, POLLIN, 0}, {h->stop_pipe[0], POLLIN, 0}};
-		int n = poll(pf, 2, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || pf[1].revents)
-			break;
-		if (!(pf[0].revents & POLLIN))
-			continue;
-		int fd = accept4(h->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			continue;
+	while ((fd = rs__accept_next(h->lfd, h->stop_pipe[0])) >= 0) {
 		serve(h, fd);
 		/* half-close so the client sees the whole answer before the FIN */
 		shutdown(fd, SHUT_WR);
