@@ -6,19 +6,17 @@
 #include <string.h>
 
 #include "dataplane/rs_book.h"
+#include "dataplane/rs_book_impl.h"
 #include "shm/rs_err.h"
 #include "shm/rs_hugemem.h"
 #include "shm/rs_itable.h"
 #include "shm/rs_seqtab.h"
 
-/* Ladder size classes: capacity 16 << cls entries (LAD_W << cls). */
-#define LAD_NCLS 24
 /* Keys compared at once from the touch before switching to binary search.
  * RS_BOOK_SEARCH_BINARY=1 selects pure binary search (for measurement). */
 #ifndef RS_BOOK_SEARCH_BINARY
 #define RS_BOOK_SEARCH_BINARY 0
 #endif
-#define LAD_W 16
 /* struct rs_book_inst.dirty: the book changed since the last boundary
  * (publish). (The boundary recomputes the BBO whether or not a best level
  * changed: see boundary().) */
@@ -35,55 +33,6 @@ const char *const rs_book_q_names[RS_BOOK_Q_COUNT] = {
 	[RS_BOOK_Q_CAPACITY] = "capacity",       [RS_BOOK_Q_BAD_ACTION] = "bad_action",
 };
 
-struct rs_book_islot {
-	uint32_t instrument_id;
-	uint32_t idx1; /* 0 empty, else instrument index + 1 */
-};
-
-struct rs_book {
-	struct rs_book_cfg cfg;
-	struct rs_hugemem mem;
-
-	struct rs_book_order *orders;
-	uint32_t ofree;              /* free-list head */
-	struct rs_book_oslot *oring; /* direct-mapped order-id ring */
-	uint64_t rmask;
-	struct rs_book_oslot *oh;    /* overflow table */
-	uint64_t ohmask;
-	unsigned ohshift;            /* 64 - log2(slots): ohash() keeps the top bits */
-
-	struct rs_book_level *levels;
-	uint32_t lfree;
-
-	int64_t *arena;              /* ladder slabs; offsets and sizes in int64 units */
-	uint64_t arena_n, arena_used;
-	int64_t cls_free[LAD_NCLS];  /* free blocks per class: arena offsets, -1 none */
-	uint8_t max_cls;
-
-	struct rs_book_inst *insts;
-	uint32_t ninst;
-	struct rs_book_islot *ih;
-	uint32_t ihmask;
-	uint32_t *dmap;              /* instrument_id < DMAP_N -> index + 1 (ITCH locates) */
-	uint32_t last_iid, last_idx; /* one-entry lookup cache */
-
-	uint32_t *pubq;              /* instruments to publish */
-	uint32_t npub;
-
-	/* the order deleted by the last 'C' with RS_EVF_DELETE (ITCH replace) */
-	uint32_t del_iid;
-	uint8_t del_side;            /* 0/1, 0xff none */
-
-	struct rs_book_stats st;
-
-	/* publication scratch and attached tables */
-	struct rs_bbo pub_bbo;
-	struct rs_depth *pub_depth;
-	struct rs_seqtab *tab_bbo, *tab_depth;
-	uint64_t pub_skipped;        /* instruments beyond a table's slots */
-	rs_book_amend_fn amend;      /* see rs_book_set_amend() */
-	void *amend_ctx;
-};
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -275,11 +224,6 @@ static inline uint32_t lad_cap(const struct rs_book_side *s)
 	return s->key ? (uint32_t)LAD_W << s->cls : 0;
 }
 
-/* level indices of a ladder: right after its keys */
-static inline uint32_t *lad_lvl(const struct rs_book_side *s)
-{
-	return (uint32_t *)(s->key + ((size_t)LAD_W << s->cls));
-}
 
 /* int64 units of a class-cls slab: cap keys + cap uint32 level indices */
 static inline uint64_t lad_units(unsigned cls)
@@ -1069,112 +1013,6 @@ uint32_t rs_book_level_orders(const struct rs_book *b, uint32_t idx, int side, u
 	for (uint32_t oi = l->head; oi != RS_BOOK_NIL && k < max; oi = b->orders[oi].next)
 		ids[k++] = b->orders[oi].order_id;
 	return l->count;
-}
-
-void rs_book_bbo(const struct rs_book *b, uint32_t idx, struct rs_bbo *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->bid.price = out->ask.price = RS_UNDEF_PRICE;
-	out->last_price = RS_UNDEF_PRICE;
-	out->microprice = 0;
-	if (idx >= b->ninst)
-		return;
-	const struct rs_book_inst *in = &b->insts[idx];
-	out->instrument_id = in->instrument_id;
-	rs_book_levels(b, idx, 0, &out->bid, 1);
-	rs_book_levels(b, idx, 1, &out->ask, 1);
-	out->last_price = in->last_price;
-	out->last_size = in->last_size;
-	out->volume = in->volume;
-	out->ts_event = in->ts_event;
-	out->ts_recv = in->ts_recv;
-	out->sequence = in->sequence;
-}
-
-void rs_book_depth(const struct rs_book *b, uint32_t idx, struct rs_depth *out, uint16_t n)
-{
-	out->instrument_id = idx < b->ninst ? b->insts[idx].instrument_id : 0;
-	out->depth = n;
-	out->flags = 0;
-	for (unsigned i = 0; i < 2u * n; i++)
-		out->levels[i] = (struct rs_level){RS_UNDEF_PRICE, 0, 0};
-	out->nbids = (uint16_t)rs_book_levels(b, idx, 0, out->levels, n);
-	out->nasks = (uint16_t)rs_book_levels(b, idx, 1, out->levels + n, n);
-	if (idx < b->ninst) {
-		out->sequence = b->insts[idx].sequence;
-		out->ts_event = b->insts[idx].ts_event;
-		out->ts_recv = b->insts[idx].ts_recv;
-	}
-}
-
-unsigned rs_book_publish(struct rs_book *b, rs_book_publish_fn fn, void *ctx)
-{
-	unsigned n = b->npub;
-	bool tabs = b->tab_bbo || b->tab_depth;
-	size_t dlen = sizeof(struct rs_depth) + 2u * b->cfg.depth * sizeof(struct rs_level);
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t idx = b->pubq[i];
-		b->insts[idx].queued = 0;
-		if (!fn && !tabs)
-			continue;
-		rs_book_bbo(b, idx, &b->pub_bbo);
-		rs_book_depth(b, idx, b->pub_depth, b->cfg.depth);
-		if (b->amend)
-			b->amend(b->amend_ctx, idx, &b->pub_bbo);
-		struct rs_book_inst *in = &b->insts[idx];
-		uint64_t key = rs_itable_key(in->instrument_id);
-		if (b->tab_bbo) {
-			if (in->slot_bbo == RS_BOOK_NIL) { /* once per instrument */
-				int64_t sl = rs_itable_claim(b->tab_bbo, in->instrument_id);
-				in->slot_bbo = sl < 0 ? RS_BOOK_NIL - 1 : (uint32_t)sl;
-			}
-			if (in->slot_bbo < RS_BOOK_NIL - 1)
-				rs_seqtab_write(b->tab_bbo, in->slot_bbo, key, &b->pub_bbo, sizeof(b->pub_bbo));
-			else
-				b->pub_skipped++;
-		}
-		if (b->tab_depth) {
-			if (in->slot_depth == RS_BOOK_NIL) {
-				int64_t sl = rs_itable_claim(b->tab_depth, in->instrument_id);
-				in->slot_depth = sl < 0 ? RS_BOOK_NIL - 1 : (uint32_t)sl;
-			}
-			if (in->slot_depth < RS_BOOK_NIL - 1)
-				rs_seqtab_write(b->tab_depth, in->slot_depth, key, b->pub_depth, (uint32_t)dlen);
-			else
-				b->pub_skipped++;
-		}
-		if (fn)
-			fn(ctx, idx, &b->pub_bbo, b->pub_depth);
-	}
-	b->npub = 0;
-	return n;
-}
-
-int rs_book_attach_tables(struct rs_book *b, struct rs_seqtab *bbo, struct rs_seqtab *depth)
-{
-	size_t dlen = sizeof(struct rs_depth) + 2u * b->cfg.depth * sizeof(struct rs_level);
-	if (bbo && rs_seqtab_payload_size(bbo) < sizeof(struct rs_bbo))
-		return RS_ERR_SET(-EINVAL, "BBO table payload %u < %zu bytes",
-				  rs_seqtab_payload_size(bbo), sizeof(struct rs_bbo));
-	if (depth && rs_seqtab_payload_size(depth) < dlen)
-		return RS_ERR_SET(-EINVAL, "depth table payload %u < %zu bytes (MBP-%u)",
-				  rs_seqtab_payload_size(depth), dlen, b->cfg.depth);
-	b->tab_bbo = bbo;
-	b->tab_depth = depth;
-	for (uint32_t i = 0; i < b->ninst; i++) /* slots are per table: claim again */
-		b->insts[i].slot_bbo = b->insts[i].slot_depth = RS_BOOK_NIL;
-	return 0;
-}
-
-void rs_book_set_amend(struct rs_book *b, rs_book_amend_fn fn, void *ctx)
-{
-	b->amend = fn;
-	b->amend_ctx = ctx;
-}
-
-uint64_t rs_book_publish_skipped(const struct rs_book *b)
-{
-	return b->pub_skipped;
 }
 
 uint32_t rs_book_ninst(const struct rs_book *b)

@@ -16,6 +16,8 @@ rs_add_test(NAME test_cbbo SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cbbo.c
 # LOBSTER line parsers. Seeds: tests/fuzz/book_seeds/ (hand-made).
 rs_add_fuzz(NAME fuzz_book
             SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_book.c ${CMAKE_SOURCE_DIR}/dataplane/rs_book.c
+                    ${CMAKE_SOURCE_DIR}/dataplane/rs_book_pub.c ${CMAKE_SOURCE_DIR}/shm/rs_seqtab.c
+                    ${CMAKE_SOURCE_DIR}/shm/rs_ring.c
                     ${CMAKE_SOURCE_DIR}/controlplane/rs_lobster.c ${CMAKE_SOURCE_DIR}/shm/rs_hugemem.c
                     ${CMAKE_SOURCE_DIR}/shm/rs_err.c
             CORPUS ${CMAKE_SOURCE_DIR}/tests/fuzz/book_seeds SECONDS 20)
