@@ -767,6 +767,7 @@ static inline __attribute__((always_inline)) void apply_other(struct rs_book *b,
 			in->last_price = m->price;
 			in->last_size = m->size;
 			in->volume += m->size;
+			in->dirty = DIRTY_BOOK; /* the BBO row carries last trade and volume */
 		}
 		break;
 	case RS_ACTION_NONE:

@@ -48,44 +48,133 @@ void rs_book_depth(const struct rs_book *b, uint32_t idx, struct rs_depth *out, 
 	}
 }
 
+static inline uint32_t sat32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* The BBO row of an instrument from the state its last event boundary
+ * recorded (boundary() keeps the best levels in the instrument's hot
+ * lines): no ladder walk, no level loads - the same values rs_book_bbo()
+ * reads from the ladder at a boundary. */
+static void bbo_from_top(const struct rs_book_inst *in, struct rs_bbo *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->instrument_id = in->instrument_id;
+	out->bid = (struct rs_level){in->pub_bid_px, sat32(in->pub_bid_sz), in->pub_bid_ct};
+	out->ask = (struct rs_level){in->pub_ask_px, sat32(in->pub_ask_sz), in->pub_ask_ct};
+	out->last_price = in->last_price;
+	out->last_size = in->last_size;
+	out->volume = in->volume;
+	out->ts_event = in->ts_event;
+	out->ts_recv = in->ts_recv;
+	out->sequence = in->sequence;
+}
+
+/* Levels of one side straight into a depth row being written (seqlock
+ * open): the first k from the ladder, the rest of the N entries empty. */
+static void depth_side_store(const struct rs_book *b, const struct rs_book_side *s, struct rs_seqtab *t,
+			     uint32_t slot, uint32_t off, unsigned n)
+{
+	const uint32_t *lv = s->n ? lad_lvl(s) : NULL;
+	unsigned k = 0;
+	struct rs_level row[16];
+	while (k < n) {
+		unsigned c = 0;
+		for (; c < 16 && k + c < n; c++) {
+			if (k + c < s->n) {
+				const struct rs_book_level *l = &b->levels[lv[s->n - 1 - (k + c)]];
+				row[c] = (struct rs_level){l->price, sat32(l->size), l->count};
+			} else {
+				row[c] = (struct rs_level){RS_UNDEF_PRICE, 0, 0};
+			}
+		}
+		rs_seqtab_store(t, slot, off + k * (uint32_t)sizeof(struct rs_level), row,
+				c * (uint32_t)sizeof(struct rs_level));
+		k += c;
+	}
+}
+
+/* The MBP-N row of instrument in, written in place into its table slot. */
+static void depth_write(const struct rs_book *b, const struct rs_book_inst *in, struct rs_seqtab *t,
+			uint32_t slot, uint64_t key)
+{
+	unsigned n = b->cfg.depth;
+	const struct rs_book_side *bs = &in->side[0], *as = &in->side[1];
+	struct rs_depth h = {
+		.instrument_id = in->instrument_id,
+		.depth = (uint16_t)n,
+		.nbids = (uint16_t)(bs->n < n ? bs->n : n),
+		.nasks = (uint16_t)(as->n < n ? as->n : n),
+		.sequence = in->sequence,
+		.ts_event = in->ts_event,
+		.ts_recv = in->ts_recv,
+	};
+	rs_seqtab_write_begin(t, slot);
+	rs_seqtab_set_key(t, slot, key);
+	rs_seqtab_store(t, slot, 0, &h, sizeof(h));
+	depth_side_store(b, bs, t, slot, sizeof(h), n);
+	depth_side_store(b, as, t, slot, (uint32_t)(sizeof(h) + n * sizeof(struct rs_level)), n);
+	rs_seqtab_write_end(t, slot);
+}
+
+static inline void depth_prefetch(const struct rs_book *b, const struct rs_book_inst *in)
+{
+	for (int sd = 0; sd < 2; sd++) {
+		const struct rs_book_side *s = &in->side[sd];
+		unsigned k = s->n < b->cfg.depth ? s->n : b->cfg.depth;
+		const uint32_t *lv = k ? lad_lvl(s) : NULL;
+		for (unsigned j = 0; j < k; j++)
+			__builtin_prefetch(&b->levels[lv[s->n - 1 - j]]);
+	}
+}
+
+static inline uint32_t claim(struct rs_seqtab *t, uint32_t *slot, uint32_t iid)
+{
+	if (*slot == RS_BOOK_NIL) { /* once per instrument */
+		int64_t sl = rs_itable_claim(t, iid);
+		*slot = sl < 0 ? RS_BOOK_NIL - 1 : (uint32_t)sl;
+	}
+	return *slot;
+}
+
+/* Publication cost per changed instrument (perf/run.sh handler): the BBO
+ * row comes from the boundary state in the instrument's hot lines, the
+ * depth row is written in place (no scratch copy) and only when a depth
+ * table or fn wants it. A callback fn still gets both snapshots. */
 unsigned rs_book_publish(struct rs_book *b, rs_book_publish_fn fn, void *ctx)
 {
 	unsigned n = b->npub;
 	bool tabs = b->tab_bbo || b->tab_depth;
-	size_t dlen = sizeof(struct rs_depth) + 2u * b->cfg.depth * sizeof(struct rs_level);
+	if (b->tab_depth) /* the depth rows' levels, all in flight at once */
+		for (unsigned i = 0; i < n; i++)
+			depth_prefetch(b, &b->insts[b->pubq[i]]);
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t idx = b->pubq[i];
-		b->insts[idx].queued = 0;
+		struct rs_book_inst *in = &b->insts[idx];
+		in->queued = 0;
 		if (!fn && !tabs)
 			continue;
-		rs_book_bbo(b, idx, &b->pub_bbo);
-		rs_book_depth(b, idx, b->pub_depth, b->cfg.depth);
+		bbo_from_top(in, &b->pub_bbo);
 		if (b->amend)
 			b->amend(b->amend_ctx, idx, &b->pub_bbo);
-		struct rs_book_inst *in = &b->insts[idx];
 		uint64_t key = rs_itable_key(in->instrument_id);
 		if (b->tab_bbo) {
-			if (in->slot_bbo == RS_BOOK_NIL) { /* once per instrument */
-				int64_t sl = rs_itable_claim(b->tab_bbo, in->instrument_id);
-				in->slot_bbo = sl < 0 ? RS_BOOK_NIL - 1 : (uint32_t)sl;
-			}
-			if (in->slot_bbo < RS_BOOK_NIL - 1)
+			if (claim(b->tab_bbo, &in->slot_bbo, in->instrument_id) < RS_BOOK_NIL - 1)
 				rs_seqtab_write(b->tab_bbo, in->slot_bbo, key, &b->pub_bbo, sizeof(b->pub_bbo));
 			else
 				b->pub_skipped++;
 		}
 		if (b->tab_depth) {
-			if (in->slot_depth == RS_BOOK_NIL) {
-				int64_t sl = rs_itable_claim(b->tab_depth, in->instrument_id);
-				in->slot_depth = sl < 0 ? RS_BOOK_NIL - 1 : (uint32_t)sl;
-			}
-			if (in->slot_depth < RS_BOOK_NIL - 1)
-				rs_seqtab_write(b->tab_depth, in->slot_depth, key, b->pub_depth, (uint32_t)dlen);
+			if (claim(b->tab_depth, &in->slot_depth, in->instrument_id) < RS_BOOK_NIL - 1)
+				depth_write(b, in, b->tab_depth, in->slot_depth, key);
 			else
 				b->pub_skipped++;
 		}
-		if (fn)
+		if (fn) {
+			rs_book_depth(b, idx, b->pub_depth, b->cfg.depth);
 			fn(ctx, idx, &b->pub_bbo, b->pub_depth);
+		}
 	}
 	b->npub = 0;
 	return n;

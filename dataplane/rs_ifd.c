@@ -2,7 +2,7 @@
  *
  * Cost model. Every event updates ONE accumulator per instrument, the
  * base window of length G = gcd of the configured windows (1 s by
- * default): a few additions, no calls except rs_book_bbo() when the BBO
+ * default): a few additions, no calls except rs_book_top() when the BBO
  * changed. At each G boundary the instruments that had events (the base
  * list) fold their base window into the longer windows (each W is a
  * multiple of G, windows are epoch aligned, so a base window lies in
@@ -562,10 +562,13 @@ static __attribute__((noinline)) void base_join(struct rs_ifd *f, struct ifd_ins
 
 static void bbo_changed(struct ifd_inst *in, struct ifd_hot *h, const struct rs_book *b, int idx)
 {
-	struct rs_bbo bbo;
-	rs_book_bbo(b, (uint32_t)idx, &bbo);
-	struct rs_ofi_bbo nb = {.bid_px = bbo.bid.price, .ask_px = bbo.ask.price,
-				.bid_sz = bbo.bid.size, .ask_sz = bbo.ask.size};
+	/* the boundary state the book just recorded (RS_EVF_BBO_CHANGED is set
+	 * at boundaries): no ladder walk; sizes as the BBO row carries them */
+	struct rs_book_top t;
+	rs_book_top(rs_book_inst(b, (uint32_t)idx), &t);
+	struct rs_ofi_bbo nb = {.bid_px = t.bid_px, .ask_px = t.ask_px,
+				.bid_sz = t.bid_sz > UINT32_MAX ? UINT32_MAX : t.bid_sz,
+				.ask_sz = t.ask_sz > UINT32_MAX ? UINT32_MAX : t.ask_sz};
 	in->acc.ofi += rs_ofi_step(&in->bbo, &nb);
 	in->bbo = nb;
 	h->touch = (nb.bid_px != RS_UNDEF_PRICE ? nb.bid_sz : 0) +
