@@ -46,6 +46,9 @@ static void replay_usage(FILE *f)
 		"  --ttl N                TTL (default 1)\n"
 		"  --rate MSG/S           message rate, token bucket (default 100000)\n"
 		"  --full-speed           no rate limit\n"
+		"  --pace bursts|even     bursts (default): token bucket, up to 32 packets per\n"
+		"                         system call; even: every packet at its own time\n"
+		"                         (spins on this core; for latency measurement)\n"
 		"  --batch N              messages per packet (default 8)\n"
 		"  --max-payload BYTES    UDP payload limit (default 1400)\n"
 		"  --session NAME         MoldUDP64 session, up to 10 chars (default RSREPLAY01)\n"
@@ -97,7 +100,7 @@ static int parse_reorder(const char *s, struct rs_replay_faults *f)
 
 enum {
 	O_FORMAT = 1000, O_GEN_MESSAGES, O_GEN_SEED, O_GEN_SYMBOLS, O_GEN_ZIPF, O_MAX_MESSAGES,
-	O_DEST, O_IFACE, O_IFADDR, O_TTL, O_RATE, O_FULL, O_BATCH, O_MAXPAY, O_SESSION,
+	O_DEST, O_IFACE, O_IFADDR, O_TTL, O_RATE, O_FULL, O_PACE, O_BATCH, O_MAXPAY, O_SESSION,
 	O_DURATION, O_DROP_A, O_DROP_B, O_DUP_A, O_DUP_B, O_REORDER_A, O_REORDER_B, O_BURST_A,
 	O_BURST_B, O_SEED, O_RR_PORT, O_RR_BIND, O_HISTORY, O_LINGER, O_JSON, O_QUIET,
 };
@@ -117,6 +120,7 @@ static int cmd_replay(int argc, char **argv)
 		{"ttl", required_argument, 0, O_TTL},
 		{"rate", required_argument, 0, O_RATE},
 		{"full-speed", no_argument, 0, O_FULL},
+		{"pace", required_argument, 0, O_PACE},
 		{"batch", required_argument, 0, O_BATCH},
 		{"max-payload", required_argument, 0, O_MAXPAY},
 		{"session", required_argument, 0, O_SESSION},
@@ -211,6 +215,10 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case O_FULL:
 			o.rate = 0;
+			break;
+		case O_PACE:
+			bad = strcmp(optarg, "even") && strcmp(optarg, "bursts");
+			o.pace_even = !strcmp(optarg, "even");
 			break;
 		case O_BATCH:
 			bad = parse_u64(optarg, &v) || v < 1 || v > 1000;

@@ -792,6 +792,34 @@ int rs_replay_run(struct rs_replay *r)
 		rs_moldudp_hdr_build(pkt, (const uint8_t *)o->session, first, cnt);
 		npk++;
 		r->st.source_packets++;
+		if (o->rate > 0 && o->pace_even) {
+			/* packet k is due at t0 + (messages before it) / rate: sleep
+			 * while far, spin the last 200 us, send it alone. Behind
+			 * schedule it is queued and goes out with the late ones
+			 * (one sendmmsg of up to 32) as soon as a packet is on time
+			 * again; each late packet is counted, so the schedule, not
+			 * the sender, defines when a packet was due. */
+			double due = t0 + (double)(r->st.source_messages - cnt - pending) / o->rate;
+			double t = now_s();
+			bool on_time = t <= due;
+			if (on_time) {
+				for (uint32_t i = 0; i < r->nlines; i++)
+					line_flush(&r->line[i]);
+				while ((t = now_s()) < due && !stopping(r))
+					if (due - t > 200e-6)
+						sleep_s(due - t - 150e-6);
+			}
+			if (t - due > 10e-6)
+				r->st.late_packets++;
+			if (t - due > r->st.late_max)
+				r->st.late_max = t - due;
+			for (uint32_t i = 0; i < r->nlines; i++) {
+				line_packet(&r->line[i], pkt, (uint16_t)off, cnt);
+				if (on_time)
+					line_flush(&r->line[i]);
+			}
+			continue;
+		}
 		if (o->rate > 0) { /* token bucket in messages */
 			double t = now_s();
 			tokens += (t - tlast) * o->rate;
@@ -885,6 +913,9 @@ void rs_replay_stats_print(const struct rs_replay_stats *st, FILE *f)
 		(unsigned long long)st->rr_requests, (unsigned long long)st->rr_messages,
 		(unsigned long long)st->rr_packets, (unsigned long long)st->rr_unavailable,
 		(unsigned long long)st->rr_partial, (unsigned long long)st->rr_bad);
+	if (st->late_packets || st->late_max > 0)
+		fprintf(f, "  pacing: %llu packets sent > 10 us behind schedule, at most %.1f us\n",
+			(unsigned long long)st->late_packets, st->late_max * 1e6);
 	if (st->src_skipped)
 		fprintf(f, "  source: %llu datagrams/messages skipped\n",
 			(unsigned long long)st->src_skipped);
@@ -894,10 +925,12 @@ void rs_replay_stats_json(const struct rs_replay_stats *st, FILE *f)
 {
 	fprintf(f,
 		"{\"messages\":%llu,\"packets\":%llu,\"next_seq\":%llu,\"elapsed_s\":%.6f,"
-		"\"by_duration\":%s,\"interrupted\":%s,\"source_skipped\":%llu,\"lines\":[",
+		"\"by_duration\":%s,\"interrupted\":%s,\"source_skipped\":%llu,"
+		"\"late_packets\":%llu,\"late_max_s\":%.9f,\"lines\":[",
 		(unsigned long long)st->source_messages, (unsigned long long)st->source_packets,
 		(unsigned long long)st->next_seq, st->elapsed, st->by_duration ? "true" : "false",
-		st->by_signal ? "true" : "false", (unsigned long long)st->src_skipped);
+		st->by_signal ? "true" : "false", (unsigned long long)st->src_skipped,
+		(unsigned long long)st->late_packets, st->late_max);
 	for (uint32_t i = 0; i < st->nlines; i++) {
 		const struct rs_replay_line_stats *l = &st->line[i];
 		fprintf(f,

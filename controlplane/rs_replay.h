@@ -57,6 +57,10 @@ struct rs_replay_opts {
 	struct in_addr ifaddr;          /* or its address (INADDR_ANY = default) */
 	int ttl;                        /* multicast/unicast TTL, default 1 */
 	double rate;                    /* messages/s; 0 = full speed */
+	bool pace_even;                 /* each packet at its own time (spin-waits on
+					   this core; no batching): latency benchmarks.
+					   Default: token bucket, batches of up to 32
+					   packets per system call (bursty) */
 	uint32_t max_msgs;              /* messages per packet, default 8 */
 	uint32_t max_payload;           /* UDP payload bytes, default 1400 */
 	struct rs_replay_faults faults[2];
@@ -101,6 +105,8 @@ struct rs_replay_stats {
 	uint64_t rr_messages;      /* messages retransmitted */
 	uint64_t rr_packets;
 	double elapsed;            /* s from the first packet to the end of sending */
+	uint64_t late_packets;     /* pace_even: packets sent > 10 us after their time */
+	double late_max;           /* pace_even: largest delay behind schedule, s */
 	bool by_duration;          /* stopped by `duration` */
 	bool by_signal;            /* stopped by rs_replay_stop() */
 };
