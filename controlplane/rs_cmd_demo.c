@@ -226,13 +226,14 @@ struct demo_opts {
 	double seconds;      /* 0 = until Ctrl-C */
 	double drop_a, drop_b;
 	bool view_top;
+	uint32_t batch;      /* messages per packet */
 };
 
 static void demo_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ringside demo [--seconds N] [--rate MSG/S] [--messages N] [--symbols N]\n"
-		"                     [--drop-a P] [--drop-b P] [--instance NAME] [--no-top]\n\n"
+		"                     [--batch N] [--drop-a P] [--drop-b P] [--instance NAME] [--no-top]\n\n"
 		"Runs the appliance on its embedded default configuration: ringsided --embedded\n"
 		"(io_uring on loopback, shared memory on huge pages where possible), a replay of\n"
 		"generated ITCH sessions on lines A and B at ~1 M messages/s with a little loss\n"
@@ -243,6 +244,8 @@ static void demo_usage(FILE *f)
 		"  --rate N         messages per second (default 1000000)\n"
 		"  --messages N     messages per generated session (default 10000000)\n"
 		"  --symbols N      symbols per session (default 1000)\n"
+		"  --batch N        messages per packet (default 24: ~900-byte MoldUDP64\n"
+		"                   packets, 42 k packets/s per line at 1 M messages/s)\n"
 		"  --drop-a P       packet loss on line A (default 0.001)\n"
 		"  --drop-b P       packet loss on line B (default 0.0001)\n"
 		"  --instance NAME  instance name (default demo)\n"
@@ -286,8 +289,9 @@ static void stop_child(pid_t p, int sig, int ms)
 
 static pid_t start_replay(const char *self, const struct demo_opts *o, unsigned seq)
 {
-	char rate[32], msgs[32], syms[16], seed[16], sess[16], da[32], db[32];
+	char rate[32], msgs[32], syms[16], seed[16], sess[16], da[32], db[32], batch[16];
 	snprintf(rate, sizeof(rate), "%llu", (unsigned long long)o->rate);
+	snprintf(batch, sizeof(batch), "%u", o->batch);
 	snprintf(msgs, sizeof(msgs), "%llu", (unsigned long long)o->messages);
 	snprintf(syms, sizeof(syms), "%u", o->symbols);
 	snprintf(seed, sizeof(seed), "%u", seq);
@@ -296,7 +300,7 @@ static pid_t start_replay(const char *self, const struct demo_opts *o, unsigned 
 	snprintf(db, sizeof(db), "%g", o->drop_b);
 	char *argv[] = {(char *)self, "replay", "--format", "gen", "--gen-messages", msgs,
 			"--gen-symbols", syms, "--gen-seed", seed, "--session", sess, "--dest",
-			"127.0.0.1:26400,127.0.0.1:26401", "--rate", rate, "--batch", "8",
+			"127.0.0.1:26400,127.0.0.1:26401", "--rate", rate, "--batch", batch,
 			"--drop-a", da, "--drop-b", db, "--retrans-port", "26500", "--retrans-bind",
 			"127.0.0.1", "--linger", "0.5", "--quiet", NULL};
 	return spawn(argv, NULL);
@@ -313,14 +317,24 @@ static int cmd_demo(int argc, char **argv)
 					   {"drop-a", required_argument, 0, 'a'},
 					   {"drop-b", required_argument, 0, 'b'},
 					   {"no-top", no_argument, 0, 'n'},
+					   {"batch", required_argument, 0, 'B'},
 					   {"help", no_argument, 0, 'h'},
 					   {0, 0, 0, 0}};
-	struct demo_opts o = {"demo", 1000000, 1000, 10000000, 0, 0.001, 0.0001, true};
+	struct demo_opts o = {"demo", 1000000, 1000, 10000000, 0, 0.001, 0.0001, true, 24};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:r:s:m:S:a:b:nh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:s:m:S:a:b:B:nh", lo, NULL)) != -1) {
 		switch (c) {
+		case 'B': {
+			uint64_t v;
+			if (rs_cli_parse_count(optarg, 1000, &v) || !v) {
+				fprintf(stderr, "ringside demo: bad --batch '%s' (1..1000)\n", optarg);
+				return RS_EX_USAGE;
+			}
+			o.batch = (uint32_t)v;
+			break;
+		}
 		case 'i': o.instance = optarg; break;
 		case 'r':
 			if (rs_cli_parse_count(optarg, 1000000000000ull, &o.rate) || !o.rate) {
