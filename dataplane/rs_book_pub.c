@@ -4,6 +4,7 @@
  * amend hook, and the BBO/depth snapshots the queries use.
  * See rs_book.h.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dataplane/rs_book.h"
@@ -71,36 +72,49 @@ static void bbo_from_top(const struct rs_book_inst *in, struct rs_bbo *out)
 	out->sequence = in->sequence;
 }
 
-/* Levels of one side straight into a depth row being written (seqlock
- * open): the first k from the ladder, the rest of the N entries empty. */
-static void depth_side_store(const struct rs_book *b, const struct rs_book_side *s, struct rs_seqtab *t,
-			     uint32_t slot, uint32_t off, unsigned n)
+static inline void st64(uint64_t *p, uint64_t v)
 {
-	const uint32_t *lv = s->n ? lad_lvl(s) : NULL;
-	unsigned k = 0;
-	struct rs_level row[16];
-	while (k < n) {
-		unsigned c = 0;
-		for (; c < 16 && k + c < n; c++) {
-			if (k + c < s->n) {
-				const struct rs_book_level *l = &b->levels[lv[s->n - 1 - (k + c)]];
-				row[c] = (struct rs_level){l->price, sat32(l->size), l->count};
-			} else {
-				row[c] = (struct rs_level){RS_UNDEF_PRICE, 0, 0};
-			}
+	__atomic_store_n(p, v, __ATOMIC_RELAXED); /* a plain MOV; see rs_seqtab.h */
+}
+
+/* Levels of one side straight into a depth row being written (seqlock
+ * open): the first min(levels, n) from the ladder, two 64-bit stores per
+ * level (struct rs_level {price; size; count}), then empty entries up to
+ * `was` (how many the row held before: the rest are empty already). */
+static void depth_side_store(const struct rs_book *b, const struct rs_book_side *s, uint64_t *dst, unsigned n,
+			     unsigned was)
+{
+	_Static_assert(sizeof(struct rs_level) == 16 && offsetof(struct rs_level, size) == 8 &&
+			       offsetof(struct rs_level, count) == 12,
+		       "rs_level is {price, size, count}");
+	unsigned m = s->n < n ? s->n : n, k = 0;
+	if (m) {
+		const uint32_t *lv = lad_lvl(s) + s->n - 1;
+		for (; k < m; k++) {
+			const struct rs_book_level *l = &b->levels[lv[-(int)k]];
+			st64(dst + 2 * k, (uint64_t)l->price);
+			st64(dst + 2 * k + 1, (uint64_t)l->count << 32 | sat32(l->size));
 		}
-		rs_seqtab_store(t, slot, off + k * (uint32_t)sizeof(struct rs_level), row,
-				c * (uint32_t)sizeof(struct rs_level));
-		k += c;
+	}
+	for (; k < was && k < n; k++) {
+		st64(dst + 2 * k, (uint64_t)RS_UNDEF_PRICE);
+		st64(dst + 2 * k + 1, 0);
 	}
 }
 
-/* The MBP-N row of instrument in, written in place into its table slot. */
+/* The MBP-N row of instrument in, written in place into its table slot.
+ * The row's previous level counts (its own header: only this thread
+ * writes the slot, so a plain read is exact) bound the empty entries to
+ * rewrite; a slot just claimed (fresh) gets all of them. */
 static void depth_write(const struct rs_book *b, const struct rs_book_inst *in, struct rs_seqtab *t,
-			uint32_t slot, uint64_t key)
+			uint32_t slot, uint64_t key, bool fresh)
 {
 	unsigned n = b->cfg.depth;
 	const struct rs_book_side *bs = &in->side[0], *as = &in->side[1];
+	struct rs_seqtab_slot *sl = rs__seqtab_slot(t, slot);
+	struct rs_depth *row = (struct rs_depth *)sl->payload;
+	unsigned wb = fresh ? n : __atomic_load_n(&row->nbids, __ATOMIC_RELAXED);
+	unsigned wa = fresh ? n : __atomic_load_n(&row->nasks, __ATOMIC_RELAXED);
 	struct rs_depth h = {
 		.instrument_id = in->instrument_id,
 		.depth = (uint16_t)n,
@@ -113,8 +127,9 @@ static void depth_write(const struct rs_book *b, const struct rs_book_inst *in, 
 	rs_seqtab_write_begin(t, slot);
 	rs_seqtab_set_key(t, slot, key);
 	rs_seqtab_store(t, slot, 0, &h, sizeof(h));
-	depth_side_store(b, bs, t, slot, sizeof(h), n);
-	depth_side_store(b, as, t, slot, (uint32_t)(sizeof(h) + n * sizeof(struct rs_level)), n);
+	uint64_t *lv = (uint64_t *)row->levels;
+	depth_side_store(b, bs, lv, n, wb);
+	depth_side_store(b, as, lv + 2 * n, n, wa);
 	rs_seqtab_write_end(t, slot);
 }
 
@@ -166,8 +181,9 @@ unsigned rs_book_publish(struct rs_book *b, rs_book_publish_fn fn, void *ctx)
 				b->pub_skipped++;
 		}
 		if (b->tab_depth) {
+			bool fresh = in->slot_depth == RS_BOOK_NIL;
 			if (claim(b->tab_depth, &in->slot_depth, in->instrument_id) < RS_BOOK_NIL - 1)
-				depth_write(b, in, b->tab_depth, in->slot_depth, key);
+				depth_write(b, in, b->tab_depth, in->slot_depth, key, fresh);
 			else
 				b->pub_skipped++;
 		}
