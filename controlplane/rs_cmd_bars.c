@@ -91,15 +91,16 @@ struct follow {
 static void on_rec(void *arg, uint32_t type, const void *rec, uint32_t len)
 {
 	struct follow *f = arg;
-	struct rs_bar b;
-	if (type != RS_REC_BAR || len < sizeof(b))
-		return;
-	memcpy(&b, rec, sizeof(b));
-	if (b.instrument_id != f->id || (f->interval && b.interval_ns != f->interval))
-		return;
-	print_bar(&b, f->sym, f->json);
-	fflush(stdout);
-	f->printed++;
+	struct rs_bar b[RS_BAR_UNPACK_MAX];
+	/* RS_REC_BAR or a compact RS_REC_BARS_EMPTY run of empty bars */
+	int n = rs_bar_unpack(type, rec, len, b, RS_BAR_UNPACK_MAX);
+	for (int i = 0; i < n; i++) {
+		if (b[i].instrument_id != f->id || (f->interval && b[i].interval_ns != f->interval))
+			continue;
+		print_bar(&b[i], f->sym, f->json);
+		fflush(stdout);
+		f->printed++;
+	}
 }
 
 /* Slot of instrument id in an instrument-keyed table (key id + 1). */

@@ -8,18 +8,24 @@
  *                            the last boundary, cumulative OFI, mid variance,
  *                            active slot (0 = never traded)
  *   act[max_active]          per instrument that traded: latest-table slot,
- *                            session volume, POC / value area, profile list
+ *                            session volume, POC / value area, its profile
+ *                            chunk
  *   ser[niv][max_active]     per interval and instrument: the open bar's
  *                            accumulator, bar count and feature state
  *                            (interval major: a boundary of the shortest
  *                            interval walks one contiguous array; an empty
  *                            bar of a steady series touches one line)
  *   closes, rets             feature rings (int64 closes, double log returns)
- *   prof[2^k]                volume profile: open addressing on
- *                            (active slot, price), linear probing, never
- *                            deleted within a session; entries of one
- *                            instrument chained through .next
- *   scratch[profile_levels]  value-area sort buffer
+ *   lvl[4 profile_levels     volume profile: per instrument one contiguous
+ *       + 8 max_active]      chunk of (price, volume) sorted by price
+ *                            (binary search per trade; a new price moves the
+ *                            higher ones up); a full chunk is copied into
+ *                            one twice as large taken from the end of the
+ *                            pool (never freed within a session: the chunks
+ *                            of an instrument with n levels sum to at most
+ *                            max(8, 4n), hence the pool size). The value
+ *                            area walks the chunk from the POC: no sort,
+ *                            no pointer chasing.
  *
  * Per event (rs_analytics_on_event_cb / _replay): the clock compare, then
  * for the events that neither trade nor change the BBO nor mark the
@@ -74,12 +80,14 @@ struct an_act {
 	uint32_t idx;             /* book index */
 	uint32_t iid;
 	uint32_t latest_slot;     /* NIL: none */
-	uint32_t prof_head;       /* first profile entry, NIL none */
-	uint32_t nlevels;         /* profile prices */
+	uint32_t prof_cap;        /* entries of its profile chunk */
+	uint32_t nlevels;         /* profile prices (sorted at lvl + prof_off) */
 	uint8_t prof_dirty;       /* value area stale */
 	uint8_t hdr_synced;       /* the latest row's header is ours (only ts_updated moves) */
 	uint8_t reserved[2];
 	uint64_t session_volume;
+	uint64_t prof_off;        /* its profile chunk in lvl[] */
+	uint64_t prof_volume;     /* volume in the profile (session volume less overflow) */
 	int64_t poc;
 	uint64_t poc_vol;
 	int64_t vah, val;
@@ -99,13 +107,6 @@ struct an_ser {
 	uint64_t volume, buy, sell, unknown;
 } __attribute__((aligned(64)));
 _Static_assert(offsetof(struct an_ser, f) + offsetof(struct rs_feat, sum) <= 64, "hot line");
-
-struct an_pent {
-	int64_t price;
-	uint64_t volume;
-	uint32_t act1;            /* act index + 1, 0 = empty slot */
-	uint32_t next;            /* next entry of the same instrument */
-};
 
 struct an_lvl {
 	int64_t price;
@@ -139,9 +140,9 @@ struct rs_analytics {
 	uint32_t *slot;                       /* [max_active] latest-table slot, NIL none */
 	int64_t *closes;
 	double *rets;
-	struct an_pent *prof;
-	uint32_t prof_mask, prof_used;
-	struct an_lvl *scratch;
+	struct an_lvl *lvl;                   /* profile chunks */
+	uint64_t lvl_cap, lvl_used;           /* pool entries, taken */
+	uint32_t prof_used;                   /* (instrument, price) pairs */
 	struct rs_bcast *bars;
 	struct rs_seqtab *latest;
 	struct rs_feat_cfg fcfg;
@@ -186,7 +187,7 @@ static void init_state(struct rs_analytics *a)
 		rs_aggr_init(&in->ag);
 		in->bid_px = in->ask_px = RS_UNDEF_PRICE;
 	}
-	memset(a->prof, 0, ((size_t)a->prof_mask + 1) * sizeof(*a->prof));
+	a->lvl_used = 0;
 	a->prof_used = 0;
 	a->nactive = 0;
 	a->clock = 0;
@@ -260,10 +261,7 @@ int rs_analytics_create(struct rs_analytics **out, const struct rs_analytics_cfg
 	a->vol_alpha = 2.0 / ((double)c->vol_len + 1.0);
 	a->max_inst = c->max_instruments;
 	a->max_active = c->max_active;
-	uint32_t ps = 2;
-	while (ps < 2 * c->profile_levels)
-		ps <<= 1;
-	a->prof_mask = ps - 1;
+	a->lvl_cap = 4 * (uint64_t)c->profile_levels + 8 * (uint64_t)a->max_active;
 	size_t nser = (size_t)a->max_active * a->niv;
 	rc = -ENOMEM;
 	a->inst = aligned_alloc(64, (size_t)a->max_inst * sizeof(*a->inst));
@@ -275,10 +273,9 @@ int rs_analytics_create(struct rs_analytics **out, const struct rs_analytics_cfg
 	a->slot = calloc(a->max_active, sizeof(*a->slot));
 	a->closes = calloc(nser * c->sma_len, sizeof(*a->closes));
 	a->rets = calloc(nser * c->rvol_len, sizeof(*a->rets));
-	a->prof = malloc((size_t)ps * sizeof(*a->prof));
-	a->scratch = malloc((size_t)c->profile_levels * sizeof(*a->scratch));
+	a->lvl = aligned_alloc(64, ((size_t)a->lvl_cap * sizeof(*a->lvl) + 63) & ~(size_t)63);
 	if (!a->inst || !a->act || !a->hdirty || !a->stale || !a->ser || !a->iid || !a->slot || !a->closes || !a->rets ||
-	    !a->prof || !a->scratch) {
+	    !a->lvl) {
 		RS_ERR_SET(rc, "analytics: out of memory (%u instruments, %u active, %u profile levels)",
 			   a->max_inst, a->max_active, c->profile_levels);
 		goto fail;
@@ -292,7 +289,7 @@ int rs_analytics_create(struct rs_analytics **out, const struct rs_analytics_cfg
 	memset(a->act, 0, a->max_active * sizeof(*a->act));
 	memset(a->hdirty, 0, a->max_active);
 	memset(a->stale, 0, a->max_active);
-	memset(a->scratch, 0, (size_t)c->profile_levels * sizeof(*a->scratch));
+	memset(a->lvl, 0, (size_t)a->lvl_cap * sizeof(*a->lvl));
 	init_state(a);
 	*out = a;
 	return 0;
@@ -314,8 +311,7 @@ void rs_analytics_destroy(struct rs_analytics *a)
 	free(a->slot);
 	free(a->closes);
 	free(a->rets);
-	free(a->prof);
-	free(a->scratch);
+	free(a->lvl);
 	free(a);
 }
 
@@ -497,76 +493,58 @@ static __attribute__((noinline)) void close_ser(struct rs_analytics *a, uint32_t
 
 /* ----------------------------------------------------------- volume profile */
 
-static inline uint32_t prof_hash(int64_t price, uint32_t act1, uint32_t mask)
+/* First position in v[0..n) with price >= px. */
+static inline uint32_t lvl_find(const struct an_lvl *v, uint32_t n, int64_t px)
 {
-	uint64_t x = (uint64_t)price ^ ((uint64_t)act1 * 0x9E3779B97F4A7C15ull);
-	x ^= x >> 29;
-	x *= 0xBF58476D1CE4E5B9ull;
-	x ^= x >> 32;
-	return (uint32_t)x & mask;
+	uint32_t lo = 0;
+	while (n > 0) {
+		uint32_t h = n / 2;
+		if (v[lo + h].price < px) {
+			lo += h + 1;
+			n -= h + 1;
+		} else {
+			n = h;
+		}
+	}
+	return lo;
 }
 
 static inline void prof_add(struct rs_analytics *a, uint32_t s, int64_t price, uint32_t q)
 {
 	struct an_act *ac = &a->act[s];
-	uint32_t act1 = s + 1, h = prof_hash(price, act1, a->prof_mask);
-	struct an_pent *e;
-	for (;;) {
-		e = &a->prof[h];
-		if (e->act1 == act1 && e->price == price)
-			break;
-		if (e->act1 == 0) {
-			if (a->prof_used >= a->cfg.profile_levels) {
+	struct an_lvl *v = a->lvl + ac->prof_off;
+	uint32_t n = ac->nlevels, p = lvl_find(v, n, price);
+	if (p == n || v[p].price != price) {
+		if (a->prof_used >= a->cfg.profile_levels) {
+			a->st.profile_overflow++;
+			return;
+		}
+		if (n == ac->prof_cap) { /* move into a chunk twice as large */
+			uint32_t cap = n ? 2 * n : 8;
+			if (a->lvl_used + cap > a->lvl_cap) { /* cannot happen (pool size) */
 				a->st.profile_overflow++;
 				return;
 			}
-			a->prof_used++;
-			e->act1 = act1;
-			e->price = price;
-			e->volume = 0;
-			e->next = ac->prof_head;
-			ac->prof_head = h;
-			ac->nlevels++;
-			break;
+			struct an_lvl *nv = a->lvl + a->lvl_used;
+			memcpy(nv, v, (size_t)n * sizeof(*v));
+			ac->prof_off = a->lvl_used;
+			ac->prof_cap = cap;
+			a->lvl_used += cap;
+			v = nv;
 		}
-		h = (h + 1) & a->prof_mask;
+		memmove(v + p + 1, v + p, (size_t)(n - p) * sizeof(*v));
+		v[p].price = price;
+		v[p].volume = 0;
+		ac->nlevels = n + 1;
+		a->prof_used++;
 	}
-	e->volume += q;
-	if (e->volume > ac->poc_vol) {
-		ac->poc_vol = e->volume;
+	uint64_t vol = v[p].volume += q;
+	ac->prof_volume += q;
+	if (vol > ac->poc_vol) {
+		ac->poc_vol = vol;
 		ac->poc = price;
 	}
 	ac->prof_dirty = 1;
-}
-
-/* Heap sort by price (no allocation: glibc's qsort may malloc). */
-static void sift(struct an_lvl *v, size_t i, size_t n)
-{
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			return;
-		if (c + 1 < n && v[c + 1].price > v[c].price)
-			c++;
-		if (v[i].price >= v[c].price)
-			return;
-		struct an_lvl t = v[i];
-		v[i] = v[c];
-		v[c] = t;
-		i = c;
-	}
-}
-
-static void sort_levels(struct an_lvl *v, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(v, i, n);
-	for (size_t end = n; end > 1; end--) {
-		struct an_lvl t = v[0];
-		v[0] = v[end - 1];
-		v[end - 1] = t;
-		sift(v, 0, end - 1);
-	}
 }
 
 static void value_area(struct rs_analytics *a, uint32_t s)
@@ -574,24 +552,15 @@ static void value_area(struct rs_analytics *a, uint32_t s)
 	struct an_act *ac = &a->act[s];
 	ac->prof_dirty = 0;
 	a->st.va_recomputes++;
-	size_t n = 0;
-	uint64_t total = 0;
-	for (uint32_t h = ac->prof_head; h != NIL && n < a->cfg.profile_levels; h = a->prof[h].next) {
-		a->scratch[n].price = a->prof[h].price;
-		a->scratch[n].volume = a->prof[h].volume;
-		total += a->prof[h].volume;
-		n++;
-	}
+	size_t n = ac->nlevels;
 	if (!n) {
 		ac->vah = ac->val = RS_UNDEF_PRICE;
 		return;
 	}
-	struct an_lvl *v = a->scratch;
-	sort_levels(v, n);
-	size_t lo = 0;
-	while (lo < n && v[lo].price != ac->poc)
-		lo++;
-	if (lo == n)
+	const struct an_lvl *v = a->lvl + ac->prof_off;
+	uint64_t total = ac->prof_volume;
+	size_t lo = lvl_find(v, (uint32_t)n, ac->poc);
+	if (lo == n || v[lo].price != ac->poc)
 		lo = 0;
 	size_t hi = lo;
 	unsigned __int128 in = v[lo].volume;
@@ -637,11 +606,98 @@ static void latest_header(struct rs_analytics *a, uint32_t s, uint64_t now, stru
 	h->short_vol = sqrt(in->var);
 }
 
+/* What an empty bar's record holds beyond the boundary's common fields
+ * (rec_empty's variable part; the entry of an RS_REC_BARS_EMPTY record). */
+struct an_eout {
+	int64_t close;
+	uint32_t nbars;
+	uint32_t flags;           /* RS_BARF_EMPTY | RS_BARF_FEATURES | RS_BARF_STALE */
+	double sma, ema, rsi, rvol;
+};
+
+static inline __attribute__((always_inline)) void eout_fill(const struct an_ser *b, const struct rs_feat_cfg *fc,
+							    unsigned stale, struct an_eout *o)
+{
+	o->close = b->f.prev_close;
+	o->nbars = b->nbars;
+	o->flags = RS_BARF_EMPTY | (stale ? RS_BARF_STALE : 0) |
+		   rs_feat_out(&b->f, fc, &o->sma, &o->ema, &o->rsi, &o->rvol);
+}
+
+/* The struct rs_bar of an empty bar (byte for byte rec_empty's, reserved 0;
+ * rs_bar_unpack builds the same from an RS_REC_BARS_EMPTY entry). */
+static void eout_bar(const struct an_eout *o, uint32_t iid, uint64_t iv, uint64_t t, uint64_t now, struct rs_bar *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->instrument_id = iid;
+	r->flags = o->flags;
+	r->interval_ns = iv;
+	r->ts_open = t - iv;
+	r->ts_close = t;
+	r->open = r->high = r->low = r->close = o->close;
+	r->vwap = RS_UNDEF_PRICE;
+	r->nbars = o->nbars;
+	r->sma = o->sma;
+	r->ema = o->ema;
+	r->rsi = o->rsi;
+	r->rvol = o->rvol;
+	r->ts_emitted = now;
+}
+
+/* Bars-ring writer of one boundary: runs of consecutive empty bars of one
+ * interval go out as RS_REC_BARS_EMPTY records of up to four (one ring
+ * slot line each instead of four), every other bar as RS_REC_BAR; the
+ * order of the bars in the ring is unchanged. */
+struct an_emit {
+	struct rs_bcast *bc;
+	uint64_t failed;
+	struct rs_bars_empty pend;
+};
+
+static inline void emit_flush(struct an_emit *e)
+{
+	if (e->pend.count) {
+		uint32_t len = (uint32_t)(offsetof(struct rs_bars_empty, bar) + e->pend.count * sizeof(e->pend.bar[0]));
+		if (rs_bcast_write(e->bc, RS_REC_BARS_EMPTY, &e->pend, len))
+			e->failed += e->pend.count;
+		e->pend.count = 0;
+		e->pend.features = e->pend.stale = 0;
+	}
+}
+
+static inline void emit_empty(struct an_emit *e, uint32_t iid, uint64_t iv, const struct an_eout *o)
+{
+	if (e->pend.count && (e->pend.count == RS_BARS_EMPTY_MAX || e->pend.interval_ns != iv))
+		emit_flush(e);
+	unsigned i = e->pend.count++;
+	e->pend.interval_ns = iv;
+	struct rs_bar_empty *x = &e->pend.bar[i];
+	x->instrument_id = iid;
+	x->nbars = o->nbars;
+	x->close = o->close;
+	x->sma = o->sma;
+	x->ema = o->ema;
+	x->rsi = o->rsi;
+	x->rvol = o->rvol;
+	e->pend.features |= (uint8_t)((o->flags & RS_BARF_FEATURES ? 1u : 0u) << i);
+	e->pend.stale |= (uint8_t)((o->flags & RS_BARF_STALE ? 1u : 0u) << i);
+}
+
+static inline void emit_full(struct an_emit *e, const struct rs_bar *r)
+{
+	emit_flush(e);
+	if (rs_bcast_write(e->bc, RS_REC_BAR, r, sizeof(*r)))
+		e->failed++;
+}
+
 /* Instrument s's latest row at a boundary: header (only ts_updated when
- * nothing else moved), then the bars that closed (rec[j] of series sb[j];
- * an empty bar after an empty bar: only the fields that move). */
+ * nothing else moved), then the bars that closed (kind[j]: eo[j] holds an
+ * empty bar, else rec[j] the record; an empty bar after an empty bar: only
+ * the fields that move). */
 static void write_row(struct rs_analytics *a, uint32_t s, unsigned nk, const unsigned *ks,
-		      struct an_ser *const *sb, const uint8_t *was_empty, const struct rs_bar *rec, uint64_t now)
+		      struct an_ser *const *sb, const uint8_t *was_empty, const uint8_t *kind,
+		      const struct an_eout *eo, const struct rs_bar *rec, const uint64_t *ivs, uint64_t t,
+		      uint64_t now)
 {
 	struct an_act *ac = &a->act[s];
 	struct rs_seqtab *lt = a->latest;
@@ -658,24 +714,46 @@ static void write_row(struct rs_analytics *a, uint32_t s, unsigned nk, const uns
 	}
 	for (unsigned j = 0; j < nk; j++) {
 		struct an_ser *b = sb[j] + s;
-		const struct rs_bar *o = &rec[j];
-		uint32_t off = LATEST_BARS + ks[j] * (uint32_t)sizeof(*o);
-		if (b->row_synced && was_empty[j] && b->last_empty) {
+		uint32_t off = LATEST_BARS + ks[j] * (uint32_t)sizeof(struct rs_bar);
+		if (kind[j] && b->row_synced && was_empty[j]) {
 			/* empty after empty: only these move */
-			const uint8_t *p = (const uint8_t *)o;
-			rs_seqtab_store(lt, slot, off, p, 8);                      /* id, flags */
-			rs_seqtab_store(lt, slot, off + 16, p + 16, 16);           /* ts_open, ts_close */
-			rs_seqtab_store(lt, slot, off + 112, p + 112, 168 - 112);  /* trades .. ts_emitted */
+			const struct an_eout *o = &eo[j];
+			uint64_t w[7];
+			uint32_t h[2] = {a->iid[s], o->flags};                   /* id, flags */
+			memcpy(&w[0], h, 8);
+			rs_seqtab_store(lt, slot, off, w, 8);
+			w[0] = t - ivs[j];                                       /* ts_open, ts_close */
+			w[1] = t;
+			rs_seqtab_store(lt, slot, off + 16, w, 16);
+			h[0] = 0;                                                 /* trades, nbars */
+			h[1] = o->nbars;
+			memcpy(&w[0], h, 8);
+			memcpy(&w[1], &o->sma, 8);
+			memcpy(&w[2], &o->ema, 8);
+			memcpy(&w[3], &o->rsi, 8);
+			memcpy(&w[4], &o->rvol, 8);
+			w[5] = 0;                                                 /* vwap_dev */
+			w[6] = now;                                               /* ts_emitted */
+			rs_seqtab_store(lt, slot, off + 112, w, 168 - 112);
+		} else if (kind[j]) {
+			struct rs_bar r;
+			eout_bar(&eo[j], a->iid[s], ivs[j], t, now, &r);
+			rs_seqtab_store(lt, slot, off, &r, sizeof(r));
+			b->row_synced = 1;
 		} else {
-			rs_seqtab_store(lt, slot, off, o, sizeof(*o));
+			rs_seqtab_store(lt, slot, off, &rec[j], sizeof(rec[j]));
 			b->row_synced = 1;
 		}
 	}
 	rs_seqtab_write_end(lt, slot);
 }
 _Static_assert(offsetof(struct rs_bar, ts_open) == 16 && offsetof(struct rs_bar, ts_close) == 24 &&
-		       offsetof(struct rs_bar, trades) == 112 && offsetof(struct rs_bar, ts_emitted) == 160 &&
-		       offsetof(struct rs_bar, open) == 32 && offsetof(struct rs_bar, delta) == 104,
+		       offsetof(struct rs_bar, trades) == 112 && offsetof(struct rs_bar, nbars) == 116 &&
+		       offsetof(struct rs_bar, sma) == 120 && offsetof(struct rs_bar, ema) == 128 &&
+		       offsetof(struct rs_bar, rsi) == 136 && offsetof(struct rs_bar, rvol) == 144 &&
+		       offsetof(struct rs_bar, vwap_dev) == 152 && offsetof(struct rs_bar, ts_emitted) == 160 &&
+		       offsetof(struct rs_bar, open) == 32 && offsetof(struct rs_bar, delta) == 104 &&
+		       offsetof(struct rs_bar, flags) == 4,
 	       "partial latest-row update covers exactly the fields an empty bar moves");
 
 /* Close every interval in mask at time t for every active instrument. */
@@ -689,7 +767,8 @@ static void close_all(struct rs_analytics *a, unsigned mask, uint64_t t, uint64_
 	int64_t *cb[RS_BAR_MAX_INTERVALS];
 	double *rb[RS_BAR_MAX_INTERVALS];
 	uint64_t ivs[RS_BAR_MAX_INTERVALS];
-	uint8_t was_empty[RS_BAR_MAX_INTERVALS];
+	uint8_t was_empty[RS_BAR_MAX_INTERVALS], kind[RS_BAR_MAX_INTERVALS];
+	struct an_eout eo[RS_BAR_MAX_INTERVALS];
 	struct rs_bar rec[RS_BAR_MAX_INTERVALS];
 	for (unsigned j = 0; j < a->niv; j++) { /* shortest first: shorter bars roll up first */
 		unsigned k = a->asc[j];
@@ -711,13 +790,18 @@ static void close_all(struct rs_analytics *a, unsigned mask, uint64_t t, uint64_
 				ej[ne++] = j;
 	rs_analytics_bar_fn fn = a->cfg.on_bar;
 	void *fctx = a->cfg.on_bar_ctx;
-	struct rs_bcast *bc = a->bars;
-	const int emit = fn || bc;
+	struct an_emit em;
+	em.bc = a->bars;
+	em.failed = 0;
+	memset(&em.pend, 0, offsetof(struct rs_bars_empty, bar));
+	em.pend.ts_close = t;
+	em.pend.ts_emitted = now;
+	const int emit = fn || em.bc;
 	const uint32_t *slot = a->latest ? a->slot : NULL;
 	const uint32_t *iid = a->iid;
 	uint8_t *stl = a->stale;
 	const uint32_t n = a->nactive;
-	uint64_t nquick = 0, failed = 0;
+	uint64_t nquick = 0;
 	for (uint32_t s = 0; s < n; s++) {
 		if (s + 4 < n)
 			__builtin_prefetch(sb[0] + s + 4, 1);
@@ -738,28 +822,42 @@ static void close_all(struct rs_analytics *a, unsigned mask, uint64_t t, uint64_
 						     rb[j] + (size_t)s * fc.rvol_len);
 				b->last_empty = 1;
 				if (want)
-					rec_empty(b, &fc, iid[s], ivs[j], t, now, st, &rec[j]);
+					eout_fill(b, &fc, st, &eo[j]);
+				kind[j] = 1;
 				nquick++;
 			} else {
 				close_ser(a, s, ks[j], t, now, st, want ? &rec[j] : NULL);
+				kind[j] = 0;
 			}
 		}
 		if (__builtin_expect(stale != 0, 0))
 			stl[s] = (uint8_t)(stale & ~mask);
 		if (emit)
 			for (unsigned e = 0; e < ne; e++) {
-				const struct rs_bar *o = &rec[ej[e]];
-				if (fn)
-					fn(fctx, o);
-				if (bc && rs_bcast_write(bc, RS_REC_BAR, o, sizeof(*o)))
-					failed++;
+				unsigned j = ej[e];
+				if (kind[j]) {
+					if (fn) {
+						struct rs_bar r;
+						eout_bar(&eo[j], iid[s], ivs[j], t, now, &r);
+						fn(fctx, &r);
+					}
+					if (em.bc)
+						emit_empty(&em, iid[s], ivs[j], &eo[j]);
+				} else {
+					if (fn)
+						fn(fctx, &rec[j]);
+					if (em.bc)
+						emit_full(&em, &rec[j]);
+				}
 			}
 		if (row)
-			write_row(a, s, nk, ks, sb, was_empty, rec, now);
+			write_row(a, s, nk, ks, sb, was_empty, kind, eo, rec, ivs, t, now);
 	}
+	if (em.bc)
+		emit_flush(&em);
 	a->st.bars += nquick;
 	a->st.bars_empty += nquick;
-	a->st.publish_failed += failed;
+	a->st.publish_failed += em.failed;
 }
 
 static void tick_slow(struct rs_analytics *a, uint64_t now)
@@ -839,7 +937,8 @@ static __attribute__((noinline)) uint32_t activate(struct rs_analytics *a, struc
 	memset(ac, 0, sizeof(*ac));
 	ac->idx = idx;
 	ac->iid = iid;
-	ac->prof_head = NIL;
+	ac->prof_off = 0;
+	ac->prof_cap = 0;
 	ac->poc = ac->vah = ac->val = RS_UNDEF_PRICE;
 	ac->latest_slot = NIL;
 	a->hdirty[s] = 1;
@@ -959,6 +1058,19 @@ static __attribute__((noinline)) void event_slow(struct rs_analytics *a, const s
 		a->stale[in->active - 1] = 0xff;
 }
 
+/* Boundaries whose BBO changed and stale marks (out of line: the common
+ * record keeps a call-free, spill-free path). */
+static __attribute__((noinline)) void event_bbo(struct rs_analytics *a, const struct rs_event *ev,
+						const struct rs_book *b, uint32_t idx)
+{
+	struct an_inst *in = &a->inst[idx];
+	uint32_t rf = ev->rs_flags;
+	if ((rf & RS_EVF_BBO_CHANGED) && (ev->mbo.flags & RS_F_LAST))
+		on_bbo(a, in, b, idx);
+	if ((rf & RS_EVF_STALE) && in->active)
+		a->stale[in->active - 1] = 0xff;
+}
+
 /* One event (idx checked by the caller). */
 static inline __attribute__((always_inline)) void event(struct rs_analytics *a, const struct rs_event *ev,
 							const struct rs_book *b, uint32_t idx)
@@ -970,14 +1082,9 @@ static inline __attribute__((always_inline)) void event(struct rs_analytics *a, 
 	}
 	/* not a trade: rs_aggr_trade would only clear the "inside a 'T'
 	 * event" bit, and no instrument has it set */
-	uint32_t rf = ev->rs_flags;
-	if (__builtin_expect(!(rf & (RS_EVF_BBO_CHANGED | RS_EVF_STALE)), 1))
+	if (__builtin_expect(!(ev->rs_flags & (RS_EVF_BBO_CHANGED | RS_EVF_STALE)), 1))
 		return; /* most adds and cancels */
-	struct an_inst *in = &a->inst[idx];
-	if ((rf & RS_EVF_BBO_CHANGED) && (ev->mbo.flags & RS_F_LAST))
-		on_bbo(a, in, b, idx);
-	if ((rf & RS_EVF_STALE) && in->active)
-		a->stale[in->active - 1] = 0xff;
+	event_bbo(a, ev, b, idx);
 }
 
 void rs_analytics_on_event(struct rs_analytics *a, const struct rs_event *ev, const struct rs_book *b,
@@ -992,10 +1099,29 @@ void rs_analytics_on_event(struct rs_analytics *a, const struct rs_event *ev, co
 	event(a, ev, b, (uint32_t)idx);
 }
 
+/* on_event_cb of a record whose clock reaches a bar end (or starts it). */
+static __attribute__((noinline)) void on_event_due(struct rs_analytics *a, const struct rs_event *ev, int idx)
+{
+	tick_due(a, ev->mbo.hd.ts_event);
+	if (__builtin_expect((uint32_t)idx >= a->max_inst, 0)) {
+		a->st.inst_overflow++;
+		return;
+	}
+	a->st.events++;
+	event(a, ev, a->book, (uint32_t)idx);
+}
+
 void rs_analytics_on_event_cb(void *ctx, const struct rs_event *ev, int idx)
 {
 	struct rs_analytics *a = ctx;
-	tick_inline(a, ev->mbo.hd.ts_event);
+	uint64_t now = ev->mbo.hd.ts_event;
+	if (now > a->clock) { /* tick_inline, with the bar closes out of line */
+		if (__builtin_expect(now >= a->next_close, 0)) {
+			on_event_due(a, ev, idx);
+			return;
+		}
+		a->clock = now;
+	}
 	if (__builtin_expect((uint32_t)idx >= a->max_inst, 0)) {
 		a->st.inst_overflow++;
 		return;

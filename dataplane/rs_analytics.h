@@ -10,7 +10,7 @@
  * O(active instruments) per bar boundary (amortized over the events of the
  * interval); the value area is recomputed when a latest row is written
  * (once per shortest-interval close) for instruments whose profile changed
- * (O(levels log levels)).
+ * (O(levels inside it): a walk over the instrument's price-sorted levels).
  *
  * Driving it (the live path in ringsided and the batch path in `ringside
  * analyze` do exactly this, so their outputs are byte-identical):
@@ -102,7 +102,7 @@ struct rs_analytics_stats {
 	uint64_t trades;           /* counted trades */
 	uint64_t bars;             /* bars closed (all intervals) */
 	uint64_t bars_empty;
-	uint64_t publish_failed;   /* bcast writes that failed */
+	uint64_t publish_failed;   /* bars whose bcast write failed */
 	uint64_t latest_skipped;   /* instruments without a latest-table slot */
 	uint64_t inst_overflow;    /* events of instruments beyond max_instruments */
 	uint64_t profile_overflow; /* trades at a new price with the profile full */
@@ -118,7 +118,10 @@ int rs_analytics_create(struct rs_analytics **out, const struct rs_analytics_cfg
 void rs_analytics_destroy(struct rs_analytics *a);
 
 /* Publication targets (cold; either may be NULL): closed bars are written
- * to `bars` (type RS_REC_BAR), and per instrument the struct rs_latest row
+ * to `bars` in closing order: bars with trades as RS_REC_BAR, runs of
+ * consecutive empty bars of one interval as RS_REC_BARS_EMPTY (up to
+ * RS_BARS_EMPTY_MAX per record; rs_bar_unpack() (include/ringside.h) gives back
+ * the same struct rs_bar bytes), and per instrument the struct rs_latest row
  * of `latest` (instrument-keyed, shm/rs_itable.h) is updated when its bars
  * close. Tables stay owned by the caller. */
 void rs_analytics_attach(struct rs_analytics *a, struct rs_bcast *bars, struct rs_seqtab *latest);

@@ -16,6 +16,11 @@
 #define RS_BAR_FMT_CSV  1
 #define RS_BAR_FMT_JSON 2
 
+/* Most bars one bars-ring record carries (rs_bar_unpack). */
+#define RS_BAR_UNPACK_MAX 8
+
+/* rs_bar_unpack() (expanding a bars-ring record) is public: include/ringside.h. */
+
 /* CSV header line (with '\n'). */
 const char *rs_bar_csv_header(void);
 

@@ -93,23 +93,30 @@ static inline double rs__feat_i128_to_double(__int128 v)
 	return rs__feat_i128_to_double_slow(v);
 }
 
-/* Outputs after the last rs_feat_add into the bar: sma, ema, rsi, rvol
- * (0 before the first close) and RS_BARF_FEATURES once sma_len closes and
- * rsi_len and rvol_len changes were seen. */
-static inline void rs_feat_fill(const struct rs_feat *f, const struct rs_feat_cfg *c, struct rs_bar *out)
+/* Outputs after the last rs_feat_add: sma, ema, rsi, rvol (0 before the
+ * first close); returns RS_BARF_FEATURES once sma_len closes and rsi_len
+ * and rvol_len changes were seen, else 0. */
+static inline uint32_t rs_feat_out(const struct rs_feat *f, const struct rs_feat_cfg *c, double *sma, double *ema,
+				   double *rsi, double *rvol)
 {
-	out->sma = f->sma;
-	out->ema = f->ema;
-	out->rvol = f->rvol;
+	*sma = f->sma;
+	*ema = f->ema;
+	*rvol = f->rvol;
 	/* while filling, the ratio of the sums is the ratio of the means */
 	if (f->nchanges == 0)
-		out->rsi = 0;
+		*rsi = 0;
 	else if (f->avg_loss == 0)
-		out->rsi = f->avg_gain == 0 ? 50.0 : 100.0;
+		*rsi = f->avg_gain == 0 ? 50.0 : 100.0;
 	else
-		out->rsi = 100.0 - 100.0 / (1.0 + f->avg_gain / f->avg_loss);
-	if (f->ncloses >= c->sma_len && f->nchanges >= c->rsi_len && f->nchanges >= c->rvol_len)
-		out->flags |= RS_BARF_FEATURES;
+		*rsi = 100.0 - 100.0 / (1.0 + f->avg_gain / f->avg_loss);
+	return f->ncloses >= c->sma_len && f->nchanges >= c->rsi_len && f->nchanges >= c->rvol_len
+		       ? RS_BARF_FEATURES : 0;
+}
+
+/* rs_feat_out into the bar (flags |= RS_BARF_FEATURES when valid). */
+static inline void rs_feat_fill(const struct rs_feat *f, const struct rs_feat_cfg *c, struct rs_bar *out)
+{
+	out->flags |= rs_feat_out(f, c, &out->sma, &out->ema, &out->rsi, &out->rvol);
 }
 
 /* rs_feat_add(f, c, closes, rets, f->prev_close) for a steady series

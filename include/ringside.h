@@ -264,6 +264,36 @@ struct rs_bar {
 	uint8_t reserved[24];
 };
 
+/* Up to RS_BARS_EMPTY_MAX empty bars of one interval closed at one
+ * boundary, consecutive in the bars ring's order (RS_REC_BARS_EMPTY, the
+ * compact form of RS_REC_BAR for bars with RS_BARF_EMPTY; 32 + count * 48
+ * bytes, at most 224: one 256-byte ring slot holds four bars instead of
+ * one). Entry i stands for exactly this struct rs_bar (all other bytes 0):
+ *   instrument_id = bar[i].instrument_id, interval_ns = interval_ns,
+ *   flags = RS_BARF_EMPTY | (features >> i & 1 ? RS_BARF_FEATURES : 0)
+ *                         | (stale >> i & 1 ? RS_BARF_STALE : 0),
+ *   ts_open = ts_close - interval_ns, ts_close, ts_emitted,
+ *   open = high = low = close = bar[i].close, vwap = RS_UNDEF_PRICE,
+ *   volumes, delta, trades, vwap_dev = 0, nbars, sma, ema, rsi, rvol =
+ *   bar[i]'s. rs_bar_unpack() below expands a record. */
+#define RS_BARS_EMPTY_MAX 4
+struct rs_bar_empty {
+	uint32_t instrument_id;
+	uint32_t nbars;
+	int64_t close;              /* previous close, RS_UNDEF_PRICE none */
+	double sma, ema, rsi, rvol;
+};
+struct rs_bars_empty {
+	uint64_t interval_ns;
+	uint64_t ts_close;
+	uint64_t ts_emitted;
+	uint16_t count;             /* entries, 1..RS_BARS_EMPTY_MAX */
+	uint8_t features;           /* bit i: bar[i] has RS_BARF_FEATURES */
+	uint8_t stale;              /* bit i: bar[i] has RS_BARF_STALE */
+	uint32_t reserved;
+	struct rs_bar_empty bar[RS_BARS_EMPTY_MAX];
+};
+
 /* Latest values per instrument (RS_SEGNAME_LATEST table payload). */
 struct rs_latest {
 	uint32_t instrument_id;
@@ -403,7 +433,12 @@ static inline uint64_t rs_lat_bucket_lo(uint32_t b)
 }
 
 _Static_assert(sizeof(struct rs_bar) == 192, "bar record is 192 bytes");
+_Static_assert(sizeof(struct rs_bar_empty) == 48, "compact empty bar is 48 bytes");
+_Static_assert(sizeof(struct rs_bars_empty) == 32 + RS_BARS_EMPTY_MAX * 48 &&
+		       offsetof(struct rs_bars_empty, bar) == 32,
+	       "empty-bars record: 32-byte header + 48 per bar, fits a 256-byte slot");
 _Static_assert(sizeof(struct rs_latest) == 128 + RS_BAR_MAX_INTERVALS * 192, "latest row");
+
 _Static_assert(sizeof(struct rs_pressure) == 192, "pressure record is 192 bytes");
 _Static_assert(sizeof(struct rs_signal) == 192, "signal record is 192 bytes");
 _Static_assert(sizeof(struct rs_pattern) == 64, "pattern record is 64 bytes");
@@ -425,7 +460,8 @@ _Static_assert(sizeof(struct rs_flow) == 64 + RS_FLOW_WINDOWS * 192 + 192, "flow
 #define RS_SEGNAME_DEPTH       "depth"       /* table of struct rs_depth + levels */
 #define RS_SEGNAME_EVENTS      "events"      /* broadcast ring of struct rs_event */
 #define RS_SEGNAME_COUNTERS    "counters"    /* counters block */
-#define RS_SEGNAME_BARS        "bars"        /* broadcast ring of struct rs_bar (RS_REC_BAR) */
+#define RS_SEGNAME_BARS        "bars"        /* broadcast ring of struct rs_bar (RS_REC_BAR) and
+						struct rs_bars_empty (RS_REC_BARS_EMPTY) */
 #define RS_SEGNAME_LATEST      "latest"      /* table of struct rs_latest, instrument-keyed */
 #define RS_SEGNAME_PRESSURE    "pressure"    /* broadcast ring of struct rs_pressure */
 #define RS_SEGNAME_SIGNALS     "signals"     /* broadcast ring: rs_signal and rs_pattern */
@@ -438,6 +474,54 @@ _Static_assert(sizeof(struct rs_flow) == 64 + RS_FLOW_WINDOWS * 192 + 192, "flow
 #define RS_REC_PRESSURE 3u /* struct rs_pressure */
 #define RS_REC_SIGNAL   4u /* struct rs_signal */
 #define RS_REC_PATTERN  5u /* struct rs_pattern */
+#define RS_REC_BARS_EMPTY 6u /* struct rs_bars_empty (bars ring: empty bars, compact) */
+
+/* Bars of one record of the bars ring (RS_SEGNAME_BARS): RS_REC_BAR (one
+ * struct rs_bar) or RS_REC_BARS_EMPTY (struct rs_bars_empty, up to
+ * RS_BARS_EMPTY_MAX empty bars) into out[0..max). Returns how many bars
+ * (each byte for byte the struct rs_bar the handler closed), 0 for other
+ * record types, -1 for a malformed record or max too small. Header-only so
+ * that subscribers of the ring need nothing else. */
+static inline int rs_bar_unpack(uint32_t type, const void *rec, size_t len, struct rs_bar *out, int max)
+{
+	if (type == RS_REC_BAR) {
+		if (len < sizeof(*out) || max < 1)
+			return -1;
+		__builtin_memcpy(out, rec, sizeof(*out));
+		return 1;
+	}
+	if (type != RS_REC_BARS_EMPTY)
+		return 0;
+	struct rs_bars_empty r;
+	const size_t hdr = offsetof(struct rs_bars_empty, bar);
+	if (len < hdr)
+		return -1;
+	__builtin_memset(&r, 0, sizeof(r));
+	__builtin_memcpy(&r, rec, len < sizeof(r) ? len : sizeof(r));
+	if (r.count < 1 || r.count > RS_BARS_EMPTY_MAX || len < hdr + (size_t)r.count * sizeof(r.bar[0]) ||
+	    r.count > max)
+		return -1;
+	for (int i = 0; i < r.count; i++) {
+		const struct rs_bar_empty *e = &r.bar[i];
+		struct rs_bar *b = &out[i];
+		__builtin_memset(b, 0, sizeof(*b));
+		b->instrument_id = e->instrument_id;
+		b->flags = RS_BARF_EMPTY | ((r.features >> i) & 1 ? RS_BARF_FEATURES : 0) |
+			   ((r.stale >> i) & 1 ? RS_BARF_STALE : 0);
+		b->interval_ns = r.interval_ns;
+		b->ts_open = r.ts_close - r.interval_ns;
+		b->ts_close = r.ts_close;
+		b->open = b->high = b->low = b->close = e->close;
+		b->vwap = RS_UNDEF_PRICE;
+		b->nbars = e->nbars;
+		b->sma = e->sma;
+		b->ema = e->ema;
+		b->rsi = e->rsi;
+		b->rvol = e->rvol;
+		b->ts_emitted = r.ts_emitted;
+	}
+	return r.count;
+}
 
 /* Opaque handles. All are process-local; none may be shared between
  * threads without external locking (use one per thread). */

@@ -2,7 +2,7 @@
  * bench_analytics.c - added cost of all analytics on top of decode + book
  * (perf/run.sh analytics).
  *
- *   perf/run.sh analytics [FILE] [--messages N] [--runs R] [--cpu C]
+ *   perf/run.sh analytics [FILE] [--messages N] [--runs R] [--cpu C] [--mode M]
  *
  * Without FILE a synthetic session of N messages (default 50M) is generated
  * with rs_gen into /tmp and deleted afterwards. The file is mmap'ed and
@@ -21,6 +21,11 @@
  *   an_pub      an + publication: closed bars into a broadcast ring and
  *               the latest table (both in process memory, as the daemon's
  *               rs_instance segments), what the live handler does
+ * --mode M runs only mode M (for callgrind: instructions of one mode).
+ * --hash runs an_pub once with a bar sink and prints FNV-1a hashes of
+ * every bar the sink got, of every bar read back from the bars ring
+ * (rs_bar_unpack) and of the latest table (every 64 bursts and at the
+ * end): a regression check that an optimisation changed no output byte.
  * Reported: ns/message (thread CPU time, median of R runs); the analytics'
  * added cost an - book (the goal: <= 20 % of book), an_pub - book, and
  * an1 - book1 (the analytics code on the per-record path).
@@ -34,6 +39,7 @@
 
 #include "controlplane/rs_gen.h"
 #include "dataplane/rs_analytics.h"
+#include "dataplane/rs_bars.h"
 #include "dataplane/rs_book.h"
 #include "dataplane/rs_itch.h"
 #include "dataplane/rs_itchfile.h"
@@ -67,7 +73,60 @@ static inline int book_idx(const struct rs_book *b, uint32_t iid)
 	return idxc[iid];
 }
 
-static uint64_t run(struct rs_itchfile *f, struct rs_book *b, struct rs_analytics *a, int mode)
+/* --hash: FNV-1a over the outputs */
+struct hashes {
+	uint64_t sink, ring, latest;
+	uint64_t nsink, nring, lost;
+	struct rs_bcast_reader rd;
+	struct rs_seqtab *lt;
+	int on;
+};
+static struct hashes hs = {.sink = 1469598103934665603ull, .ring = 1469598103934665603ull,
+			   .latest = 1469598103934665603ull};
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * 1099511628211ull;
+}
+
+static void hash_sink(void *ctx, const struct rs_bar *bar)
+{
+	(void)ctx;
+	fnv(&hs.sink, bar, sizeof(*bar));
+	hs.nsink++;
+}
+
+static void hash_drain(int all_rows)
+{
+	uint8_t rec[65536];
+	uint32_t len, type;
+	int rc;
+	while ((rc = rs_bcast_read(&hs.rd, rec, sizeof(rec), &len, &type)) != 0) {
+		if (rc < 0) {
+			hs.lost++;
+			continue;
+		}
+		struct rs_bar out[RS_BAR_UNPACK_MAX];
+		int n = rs_bar_unpack(type, rec, len, out, RS_BAR_UNPACK_MAX);
+		for (int i = 0; i < n; i++)
+			fnv(&hs.ring, &out[i], sizeof(out[i]));
+		hs.nring += n > 0 ? (uint64_t)n : 0;
+	}
+	if (all_rows) {
+		static struct rs_latest l;
+		for (uint32_t s = 0; s < rs_seqtab_nused(hs.lt); s++) {
+			uint64_t key = 0;
+			if (rs_seqtab_read(hs.lt, s, &l, sizeof(l), &key) == 0) {
+				fnv(&hs.latest, &key, sizeof(key));
+				fnv(&hs.latest, &l, sizeof(l));
+			}
+		}
+	}
+}
+
+static __attribute__((noinline)) uint64_t run(struct rs_itchfile *f, struct rs_book *b, struct rs_analytics *a, int mode)
 {
 	struct rs_itch_dec d;
 	rs_itch_dec_init(&d, 0);
@@ -99,12 +158,16 @@ static uint64_t run(struct rs_itchfile *f, struct rs_book *b, struct rs_analytic
 			}
 			rs_book_publish(b, NULL, NULL);
 			n = 0;
+			if (hs.on)
+				hash_drain((seq & 2047) < 32);
 		}
 		if (!more)
 			break;
 	}
 	if (mode >= M_AN1)
 		rs_analytics_flush(a);
+	if (hs.on)
+		hash_drain(1);
 	return seq;
 }
 
@@ -131,7 +194,7 @@ int main(int argc, char **argv)
 {
 	const char *file = NULL;
 	uint64_t messages = 50000000ull;
-	int runs = 3, cpu = 1;
+	int runs = 3, cpu = 1, only = -1, hash = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--messages") && i + 1 < argc)
 			messages = strtoull(argv[++i], NULL, 10);
@@ -139,10 +202,22 @@ int main(int argc, char **argv)
 			runs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc)
 			cpu = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--hash"))
+			hash = 1;
+		else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			const char *mn = argv[++i];
+			for (int m = 0; m < M_N; m++)
+				if (!strcmp(mn, mname[m]))
+					only = m;
+			if (only < 0) {
+				fprintf(stderr, "bench-analytics: --mode book|book1|an1|an|an_pub\n");
+				return 64;
+			}
+		}
 		else if (argv[i][0] != '-')
 			file = argv[i];
 		else {
-			fprintf(stderr, "usage: bench-analytics [FILE] [--messages N] [--runs R] [--cpu C]\n");
+			fprintf(stderr, "usage: bench-analytics [FILE] [--messages N] [--runs R] [--cpu C] [--mode M] [--hash]\n");
 			return 64;
 		}
 	}
@@ -169,13 +244,20 @@ int main(int argc, char **argv)
 	struct rs_analytics_cfg ac;
 	rs_analytics_cfg_default(&ac);
 	ac.max_instruments = bc.max_instruments;
+	if (hash) {
+		ac.on_bar = hash_sink;
+		only = M_ANPUB;
+		runs = 1;
+	}
 	int ex = 1;
 	if (rs_itchfile_open(&f, file, 1) || rs_book_create(&b, &bc) || rs_analytics_create(&a, &ac)) {
 		fprintf(stderr, "bench-analytics: %s\n", rs_err_msg());
 		goto out;
 	}
 	/* publication targets of an_pub: 64 Ki bars ring, 16 Ki latest rows */
-	size_t blen = rs_bcast_footprint(1u << 16, 256), llen = rs_seqtab_footprint(16384, sizeof(struct rs_latest));
+	/* --hash: room for the bars of the final flush (no overrun) */
+	uint32_t bcap = hash ? 1u << 21 : 1u << 16;
+	size_t blen = rs_bcast_footprint(bcap, 256), llen = rs_seqtab_footprint(16384, sizeof(struct rs_latest));
 	bmem = aligned_alloc(4096, (blen + 4095) & ~(size_t)4095);
 	lmem = aligned_alloc(4096, (llen + 4095) & ~(size_t)4095);
 	if (!bmem || !lmem) {
@@ -184,15 +266,27 @@ int main(int argc, char **argv)
 	}
 	memset(bmem, 0, blen);
 	memset(lmem, 0, llen);
-	if (rs_bcast_init(&bring, bmem, blen, 1u << 16, 256) ||
+	if (rs_bcast_init(&bring, bmem, blen, bcap, 256) ||
 	    rs_seqtab_init(&ltab, lmem, llen, 16384, sizeof(struct rs_latest))) {
 		fprintf(stderr, "bench-analytics: %s\n", rs_err_msg());
 		goto out;
+	}
+	if (hash) {
+		if (rs_bcast_reader_attach(&hs.rd, bmem, blen, RS_BCAST_OLDEST)) {
+			fprintf(stderr, "bench-analytics: %s\n", rs_err_msg());
+			goto out;
+		}
+		hs.lt = &ltab;
+		hs.on = 1;
 	}
 	double t[M_N][64];
 	uint64_t msgs = 0;
 	for (int r = 0; r < runs && r < 64; r++)
 		for (int m = 0; m < M_N; m++) {
+			if (only >= 0 && m != only) {
+				t[m][r] = 0;
+				continue;
+			}
 			rs_book_reset(b);
 			rs_analytics_reset(a);
 			rs_analytics_attach(a, m == M_ANPUB ? &bring : NULL, m == M_ANPUB ? &ltab : NULL);
@@ -209,6 +303,13 @@ int main(int argc, char **argv)
 	printf("%s: %" PRIu64 " messages; analytics: %" PRIu64 " trades, %" PRIu64 " bars (%" PRIu64
 	       " empty), profile overflow %" PRIu64 ", value-area recomputes %" PRIu64 "\n",
 	       file, msgs, st->trades, st->bars, st->bars_empty, st->profile_overflow, st->va_recomputes);
+	if (hash) {
+		printf("hash: sink %016" PRIx64 " (%" PRIu64 " bars) ring %016" PRIx64 " (%" PRIu64
+		       " bars, %" PRIu64 " overruns) latest %016" PRIx64 "\n",
+		       hs.sink, hs.nsink, hs.ring, hs.nring, hs.lost, hs.latest);
+		ex = 0;
+		goto out;
+	}
 	double ns[M_N];
 	for (int m = 0; m < M_N; m++) {
 		ns[m] = rs_bench_median(t[m], runs < 64 ? runs : 64) / (double)msgs;

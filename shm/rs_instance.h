@@ -8,7 +8,8 @@
  *   depth        seqlocked table of struct rs_depth + 2*depth levels
  *   events       broadcast ring of struct rs_event (type RS_REC_EVENT)
  * and, with analytics on (conf.analytics):
- *   bars         broadcast ring of struct rs_bar (RS_REC_BAR)
+ *   bars         broadcast ring of struct rs_bar (RS_REC_BAR) and compact runs
+ *                of empty bars (RS_REC_BARS_EMPTY; rs_bar_unpack() expands both)
  *   latest       seqlocked table of struct rs_latest, instrument-keyed
  *   pressure     broadcast ring of struct rs_pressure (RS_REC_PRESSURE)
  *   signals      broadcast ring of rs_signal / rs_pattern (RS_REC_SIGNAL/PATTERN)
