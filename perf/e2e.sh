@@ -12,6 +12,7 @@
 #      daemon looked counts too - the coordinated-omission-free figure; AF_XDP
 #      and DPDK stamp in user space at the burst). p50, p99, p99.9, max.
 # Prints readable lines, then one JSON object per result (perf/rs_bench.h).
+# RS_E2E_BATCH sets the messages per packet (default 8).
 # Everything it creates (netns, veth, segments, huge pages for DPDK) is removed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -102,7 +103,8 @@ stop_daemon() { kill -TERM "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; dpid=;
 replay() { # rate messages seed [pace]
 	ip netns exec "$ns" taskset -c 0 "$bin/ringside" replay --format gen --gen-messages "$2" \
 		--gen-symbols 1000 --gen-seed "$3" --session "BENCH$3" --dest 10.79.1.1:26400 \
-		--rate "$1" --pace "${4:-bursts}" --linger 0 --stats-json >"$tmp/replay.json"
+		--rate "$1" --pace "${4:-bursts}" --batch "${RS_E2E_BATCH:-8}" --linger 0 \
+		--stats-json >"$tmp/replay.json"
 }
 
 wait_delivered() { # want -> delivered
