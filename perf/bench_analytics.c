@@ -45,6 +45,7 @@
 #include "dataplane/rs_itchfile.h"
 
 #include "rs_bench.h"
+#include "rs_bench_gen.h"
 #include "shm/rs_bcast.h"
 #include "shm/rs_err.h"
 #include "shm/rs_seqtab.h"
@@ -171,25 +172,6 @@ static __attribute__((noinline)) uint64_t run(struct rs_itchfile *f, struct rs_b
 	return seq;
 }
 
-static int gen_file(const char *path, uint64_t messages)
-{
-	struct rs_gen_opts o;
-	rs_gen_opts_default(&o);
-	o.messages = messages;
-	struct rs_gen *g;
-	char err[256] = "";
-	if (rs_gen_create(&g, &o, err, sizeof(err))) {
-		fprintf(stderr, "bench-analytics: rs_gen: %s\n", err);
-		return -1;
-	}
-	uint64_t bytes = 0;
-	int rc = rs_gen_write_day(g, path, &bytes);
-	printf("generated %s: %" PRIu64 " messages, %.1f MB\n", path, rs_gen_stats(g)->messages,
-	       (double)bytes / 1e6);
-	rs_gen_destroy(g);
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	const char *file = NULL;
@@ -227,7 +209,7 @@ int main(int argc, char **argv)
 	char tmp[64] = "";
 	if (!file) {
 		snprintf(tmp, sizeof(tmp), "/tmp/rs-bench-analytics-%d.itch", (int)getpid());
-		if (gen_file(tmp, messages)) {
+		if (rs_bench_gen_file("bench-analytics", tmp, messages, false)) {
 			unlink(tmp);
 			return 1;
 		}

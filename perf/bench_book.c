@@ -28,6 +28,7 @@
 #include "dataplane/rs_itchfile.h"
 
 #include "rs_bench.h"
+#include "rs_bench_gen.h"
 #include "shm/rs_err.h"
 
 #ifndef BENCH_NAME
@@ -214,32 +215,6 @@ static int bench_file(const char *path, const char *tag, int runs, struct rs_boo
 	return 0;
 }
 
-static int gen_file(const char *path, uint64_t messages, bool uniform)
-{
-	struct rs_gen_opts o;
-	rs_gen_opts_default(&o);
-	o.messages = messages;
-	o.uniform_cancels = uniform;
-	struct rs_gen *g;
-	char err[256] = "";
-	uint64_t t0 = rs_bench_now_ns();
-	if (rs_gen_create(&g, &o, err, sizeof(err))) {
-		fprintf(stderr, "bench-book: rs_gen: %s\n", err);
-		return -1;
-	}
-	uint64_t bytes = 0;
-	int rc = rs_gen_write_day(g, path, &bytes);
-	const struct rs_gen_stats *st = rs_gen_stats(g);
-	printf("generated %s: %" PRIu64 " messages, %.1f MB, %s cancels, max live orders %" PRIu64
-	       " (%.1f s)\n",
-	       path, st->messages, (double)bytes / 1e6, uniform ? "uniform" : "recency-biased",
-	       st->max_live_orders, (double)(rs_bench_now_ns() - t0) / 1e9);
-	rs_gen_destroy(g);
-	if (rc)
-		fprintf(stderr, "bench-book: writing %s: %s\n", path, rs_err_msg());
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	const char *file = NULL;
@@ -312,7 +287,7 @@ int main(int argc, char **argv)
 			char path[128];
 			snprintf(path, sizeof(path), "/tmp/rs-bench-book-%d-%s.itch", (int)getpid(),
 				 k ? "uniform" : "recent");
-			rc = gen_file(path, messages, k == 1);
+			rc = rs_bench_gen_file("bench-book", path, messages, k == 1);
 			if (!rc)
 				rc = bench_file(path, k ? "uniform_cancels" : "recent_cancels", runs, b, prof);
 			unlink(path);
