@@ -519,6 +519,19 @@ int rs_daemon_create(struct rs_daemon **out, const struct rs_config *cfg,
 		}
 		d->h_started = true;
 	}
+	/* this (control) thread on the control core, after the dataplane
+	 * threads pinned themselves; the ctl and HTTP threads started later
+	 * inherit it. Left on every core, it and they would wake on the
+	 * dataplane core and preempt the poller. */
+	if (cfg->control_cpu >= 0) {
+		cpu_set_t cs;
+		CPU_ZERO(&cs);
+		CPU_SET(cfg->control_cpu, &cs);
+		int e = pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
+		if (e)
+			logf_(d, 1, "WARN control thread not pinned to CPU %d: %s", cfg->control_cpu,
+			      strerror(e));
+	}
 	logf_(d, 2, "instance '%s' generation %u up: %u feed(s), %s mode, %s, TSC %" PRIu64 " ticks/us",
 	      cfg->instance, d->in->generation, cfg->nfeeds,
 	      cfg->cores_mode == RS_CFG_CORES_INLINE ? "inline" : "pipeline",

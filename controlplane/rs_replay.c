@@ -795,28 +795,22 @@ int rs_replay_run(struct rs_replay *r)
 		if (o->rate > 0 && o->pace_even) {
 			/* packet k is due at t0 + (messages before it) / rate: sleep
 			 * while far, spin the last 200 us, send it alone. Behind
-			 * schedule it is queued and goes out with the late ones
-			 * (one sendmmsg of up to 32) as soon as a packet is on time
-			 * again; each late packet is counted, so the schedule, not
-			 * the sender, defines when a packet was due. */
+			 * schedule (this core was taken away) it goes out at once,
+			 * still alone: the receiver sees the sender's own pace, not
+			 * a sendmmsg burst. Each late packet is counted, so the
+			 * schedule, not the sender, defines when a packet was due. */
 			double due = t0 + (double)(r->st.source_messages - cnt - pending) / o->rate;
-			double t = now_s();
-			bool on_time = t <= due;
-			if (on_time) {
-				for (uint32_t i = 0; i < r->nlines; i++)
-					line_flush(&r->line[i]);
-				while ((t = now_s()) < due && !stopping(r))
-					if (due - t > 200e-6)
-						sleep_s(due - t - 150e-6);
-			}
+			double t;
+			while ((t = now_s()) < due && !stopping(r))
+				if (due - t > 200e-6)
+					sleep_s(due - t - 150e-6);
 			if (t - due > 10e-6)
 				r->st.late_packets++;
 			if (t - due > r->st.late_max)
 				r->st.late_max = t - due;
 			for (uint32_t i = 0; i < r->nlines; i++) {
 				line_packet(&r->line[i], pkt, (uint16_t)off, cnt);
-				if (on_time)
-					line_flush(&r->line[i]);
+				line_flush(&r->line[i]);
 			}
 			continue;
 		}

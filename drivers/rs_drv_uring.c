@@ -19,9 +19,19 @@
  * re-arm once buffers are free again (datagrams wait in the socket buffer
  * meanwhile; SO_RXQ_OVFL reports what the socket had to drop).
  *
- * Task work: with IORING_SETUP_COOP_TASKRUN|TASKRUN_FLAG the kernel raises
- * IORING_SQ_TASKRUN when completions are pending in task work; only then
- * (or with an empty CQ and no SQPOLL) do we enter the kernel.
+ * Task work: the kernel turns a datagram into a completion in "task work"
+ * of the task that submitted the multishot request. That must be the
+ * polling thread: had the control thread that created the driver submitted
+ * it, every datagram would wake that thread (on another core: the sender's,
+ * in the e2e bench) and the completion would wait until it ran - hundreds
+ * of microseconds behind a busy core. So the ring is created disabled
+ * (IORING_SETUP_R_DISABLED) and the first rx_burst, on the dataplane
+ * thread, enables it and arms the request. Flags, first that the kernel
+ * takes: SINGLE_ISSUER|DEFER_TASKRUN (6.1+: task work runs only when the
+ * poller enters the kernel, no interrupt, no wake-up), COOP_TASKRUN, none;
+ * TASKRUN_FLAG with each, so the kernel raises IORING_SQ_TASKRUN when task
+ * work is pending and only then (or with an empty CQ and no flag) do we
+ * enter the kernel.
  */
 #include "drivers/rs_drv.h"
 
@@ -37,6 +47,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +82,7 @@ struct rs_drv_uring {
 	bool hw_ts;             /* SO_TIMESTAMPING with hardware stamps */
 	bool sqpoll;
 	bool taskrun_flag;      /* kernel raises IORING_SQ_TASKRUN when task work is pending */
+	bool disabled;          /* created with R_DISABLED: the poller enables it */
 	struct msghdr msg;      /* template for the multishot request: lengths only */
 };
 
@@ -177,15 +189,19 @@ static int rs_drv_uring_socket(struct rs_drv_uring *u, const struct rs_drv_conf 
 static int rs_drv_uring_ring(struct rs_drv_uring *u, const struct rs_drv_conf *c)
 {
 	struct io_uring_params p;
-	unsigned base = IORING_SETUP_CQSIZE;
-	unsigned extra = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-	int rc;
+	unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
+	static const unsigned extra[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		0,
+	};
+	int rc = -EINVAL;
 
 	if (c->sqpoll)
 		base |= IORING_SETUP_SQPOLL | (c->core >= 0 ? IORING_SETUP_SQ_AFF : 0);
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (unsigned attempt = c->sqpoll ? 2 : 0; attempt < 3; attempt++) {
 		memset(&p, 0, sizeof(p));
-		p.flags = base | (attempt == 0 && !c->sqpoll ? extra : 0);
+		p.flags = base | extra[attempt];
 		p.cq_entries = c->ring_size * 4; /* one multishot SQE, many CQEs */
 		if (c->sqpoll) {
 			p.sq_thread_idle = 1000;
@@ -201,6 +217,7 @@ static int rs_drv_uring_ring(struct rs_drv_uring *u, const struct rs_drv_conf *c
 	u->ring_ok = true;
 	u->sqpoll = c->sqpoll;
 	u->taskrun_flag = (p.flags & IORING_SETUP_TASKRUN_FLAG) != 0;
+	u->disabled = true;
 
 	u->nbufs = c->buf_count;
 	u->mask = (uint32_t)io_uring_buf_ring_mask(u->nbufs);
@@ -231,10 +248,20 @@ static int rs_drv_uring_ring(struct rs_drv_uring *u, const struct rs_drv_conf *c
 	memset(&u->msg, 0, sizeof(u->msg));
 	u->msg.msg_namelen = sizeof(struct sockaddr_in);
 	u->msg.msg_controllen = RS_URING_CTL;
-	rc = rs_drv_uring_arm(u);
-	if (rc < 0)
-		return RS_DRV_ERR(rc, "arm multishot recvmsg: %s", strerror(-rc));
+	/* armed by the first rx_burst, on the polling thread (see the top) */
 	return 0;
+}
+
+/* On the polling thread: enable the ring (this thread becomes its single
+ * issuer) and arm the multishot request. Datagrams that arrived before
+ * wait in the socket buffer. */
+static int rs_drv_uring_start(struct rs_drv_uring *u)
+{
+	/* liburing 2.3 declares io_uring_enable_rings() but does not export it */
+	if (syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+		return -errno;
+	u->disabled = false;
+	return rs_drv_uring_arm(u);
 }
 
 static void rs_drv_uring_destroy(struct rs_drv *drv)
@@ -291,6 +318,11 @@ static unsigned rs_drv_uring_rx_burst(struct rs_drv *drv, struct rs_drv_pkt *pkt
 
 	if (!io_uring_cq_ready(&u->ring)) {
 		if (!u->armed) {
+			if (__builtin_expect(u->disabled, 0)) {
+				if (rs_drv_uring_start(u) < 0) /* retried on the next poll */
+					rs__drv_ctr_burst(ctr, 0, 0, 0, 1, 0);
+				return 0;
+			}
 			/* re-arm once the stage gave buffers back (multishot ended on ENOBUFS) */
 			if (u->bufs_out < u->nbufs && rs_drv_uring_arm(u) == 0)
 				rs__drv_ctr_add(&ctr->rearms, 1);

@@ -12,7 +12,12 @@
 #      daemon looked counts too - the coordinated-omission-free figure; AF_XDP
 #      and DPDK stamp in user space at the burst). p50, p99, p99.9, max.
 # Prints readable lines, then one JSON object per result (perf/rs_bench.h).
-# RS_E2E_BATCH sets the messages per packet (default 8).
+# RS_E2E_BATCH sets the messages per packet (default 8); RS_E2E_PACES the
+# latency runs (default "even bursts shield"); RS_E2E_NICE the replayer's
+# nice value (default 19: the replayer spins, and at nice 0 it starves
+# ksoftirqd/0, which does the veth's receive work the sender defers, so
+# datagrams wait milliseconds in the backlog; a real feed comes from
+# another host and costs this one nothing).
 # Everything it creates (netns, veth, segments, huge pages for DPDK) is removed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +29,39 @@ rates=(${RS_E2E_RATES:-250000 500000 1000000 1500000 2000000 3000000})
 secs=${RS_E2E_SECONDS:-3}
 p=$$; ns=rsbe$p; va=rsbe${p}a; vb=rsbe${p}b; tmp=/tmp/rs-bench-e2e-$p
 huge_added=0
+shield=""
+cs=/sys/fs/cgroup/cpuset
+# shield_on: every task but ringsided's into a cpuset holding CPU 0 only, so
+# nothing but ringsided's pinned dataplane thread and per-CPU kernel threads
+# runs on CPU 1: what isolcpus/nohz_full or `cset shield` give a production
+# host (SPEC 7). cgroup v1 cpuset; each moved task's affinity is saved and
+# shield_off puts the tasks back and restores it (also from the EXIT trap).
+shield_on() { # daemon-pid
+	[[ -w $cs/tasks ]] || { echo "bench-e2e: no cgroup v1 cpuset at $cs: not shielded" >&2; return 1; }
+	shield=$cs/rsbe$p
+	mkdir "$shield" && cat "$cs/cpuset.mems" >"$shield/cpuset.mems" && echo 0 >"$shield/cpuset.cpus" ||
+		{ echo "bench-e2e: cannot create cpuset $shield" >&2; rmdir "$shield" 2>/dev/null; shield=""; return 1; }
+	local keep=" $(ls "/proc/$1/task" | tr '\n' ' ') " t a
+	: >"$tmp/affinity"
+	for t in $(cat "$cs/tasks"); do
+		[[ $keep == *" $t "* ]] && continue
+		a=$(awk '/^Cpus_allowed_list/ {print $2}' "/proc/$t/status" 2>/dev/null) || continue
+		echo "$t" >"$shield/tasks" 2>/dev/null && echo "$t $a" >>"$tmp/affinity"
+	done
+	return 0
+}
+shield_off() {
+	[[ -n $shield && -d $shield ]] || return 0
+	local t a
+	for t in $(cat "$shield/tasks" 2>/dev/null); do echo "$t" >"$cs/tasks" 2>/dev/null; done
+	while read -r t a; do
+		[[ $a == "$(cat "$cs/cpuset.effective_cpus")" ]] || taskset -pc "$a" "$t" >/dev/null 2>&1
+	done <"$tmp/affinity"
+	rmdir "$shield" 2>/dev/null || echo "bench-e2e: cpuset $shield still holds tasks" >&2
+	shield=""
+}
 cleanup() {
+	shield_off
 	[[ -n ${dpid:-} ]] && kill -9 "$dpid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null; ip link del "$va" 2>/dev/null
 	if ((huge_added)); then
@@ -101,7 +138,7 @@ EOF
 stop_daemon() { kill -TERM "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; dpid=; }
 
 replay() { # rate messages seed [pace]
-	ip netns exec "$ns" taskset -c 0 "$bin/ringside" replay --format gen --gen-messages "$2" \
+	ip netns exec "$ns" taskset -c 0 nice -n "${RS_E2E_NICE:-19}" "$bin/ringside" replay --format gen --gen-messages "$2" \
 		--gen-symbols 1000 --gen-seed "$3" --session "BENCH$3" --dest 10.79.1.1:26400 \
 		--rate "$1" --pace "${4:-bursts}" --batch "${RS_E2E_BATCH:-8}" --linger 0 \
 		--stats-json >"$tmp/replay.json"
@@ -142,14 +179,20 @@ for drv in "${drivers[@]}"; do
 		if [[ $ok == yes ]]; then best=$r; else break; fi
 	done
 	json "${drv}_max_zero_loss_rate" "$best" "msg/s"
-	# latency at 1 M msg/s: paced evenly (every 8-message packet at its own
-	# time, the replayer spinning on its core), then in the replayer's
-	# default bursts (up to 32 packets per sendmmsg: the queueing a burst
-	# causes is part of the figure)
-	for pace in even bursts; do
+	# latency at 1 M msg/s: paced evenly (every packet at its own time, the
+	# replayer spinning on its core), in the replayer's default bursts (up
+	# to 32 packets per sendmmsg: the queueing a burst causes is part of
+	# the figure), and paced evenly with CPU 1 shielded (shield_on)
+	for pace in ${RS_E2E_PACES:-even bursts shield}; do
 	n=$((1000000 * ${RS_E2E_LAT_SECONDS:-5}))
 	start_daemon "$drv" || continue 2
-	replay 1000000 "$n" 99 "$pace"
+	if [[ $pace == shield ]]; then
+		shield_on "$dpid" || { stop_daemon; continue; }
+		replay 1000000 "$n" 99 even
+		shield_off
+	else
+		replay 1000000 "$n" 99 "$pace"
+	fi
 	late=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("late_packets",0), round(d.get("late_max_s",0)*1e6,1))' "$tmp/replay.json" 2>/dev/null)
 	got=$(wait_delivered "$n")
 	st=$(ctl status)
