@@ -16,8 +16,8 @@
  * release frees it back to the pool.
  *
  * rx timestamp: the mbuf's dynamic rx timestamp when the PMD provides one
- * as time since the epoch (net_pcap: the capture time in us), else the TSC read
- * once per burst converted to ns since the epoch (base taken at create).
+ * as time since the epoch (net_pcap: the capture time in us), else
+ * CLOCK_REALTIME read once per burst.
  */
 #ifdef RS_HAVE_DPDK
 #include "drivers/rs_drv.h"
@@ -54,9 +54,6 @@ struct rs_drv_dpdk {
 	int ts_off;             /* dynfield offset of the rx timestamp, -1 = none */
 	uint64_t ts_flag;
 	bool use_mbuf_ts;
-	uint64_t tsc_base;
-	uint64_t ns_base;
-	uint64_t tsc_mult;      /* ns = ns_base + ((tsc - tsc_base) * tsc_mult) >> 32 */
 	/* cold */
 	struct rte_mempool *mp;
 	bool started;
@@ -281,12 +278,6 @@ static int rs_drv_dpdk_create(struct rs_drv **out, const struct rs_drv_conf *c)
 		rs_drv_dpdk_destroy(&d->base);
 		return rc;
 	}
-	uint64_t hz = rte_get_tsc_hz();
-	struct timespec t;
-	d->tsc_base = rte_rdtsc();
-	clock_gettime(CLOCK_REALTIME, &t);
-	d->ns_base = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-	d->tsc_mult = hz ? (uint64_t)(((unsigned __int128)1000000000ull << 32) / hz) : 0;
 	*out = &d->base;
 	return 0;
 }
@@ -319,8 +310,13 @@ static unsigned rs_drv_dpdk_rx_burst(struct rs_drv *drv, struct rs_drv_pkt *pkts
 		}
 		return 0;
 	}
-	uint64_t now = d->ns_base + (uint64_t)(((unsigned __int128)(rte_rdtsc() - d->tsc_base) *
-						d->tsc_mult) >> 32);
+	/* CLOCK_REALTIME (vDSO) per burst, as the AF_XDP driver: a TSC mapping
+	 * of our own from rte_get_tsc_hz() drifted from the daemon's clock by
+	 * ~1 ms a second on this VM, which showed as milliseconds of wire
+	 * latency in perf/e2e.sh */
+	struct timespec tnow;
+	clock_gettime(CLOCK_REALTIME, &tnow);
+	uint64_t now = (uint64_t)tnow.tv_sec * 1000000000ull + (uint64_t)tnow.tv_nsec;
 	for (uint16_t i = 0; i < nb; i++) {
 		if (i + 2 < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 2], void *));
