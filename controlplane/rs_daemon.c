@@ -233,21 +233,24 @@ static int make_driver(struct rs_daemon *d, uint32_t fi, uint32_t li, struct rs_
 
 /* ------------------------------------------------------------ threads */
 
-static void pin(int cpu, const char *name)
+/* This thread on cpu (-1: left alone) and named; 0 or a pthread error. */
+static int pin(int cpu, const char *name)
 {
+	int e = 0;
 	if (cpu >= 0) {
 		cpu_set_t cs;
 		CPU_ZERO(&cs);
 		CPU_SET(cpu, &cs);
-		(void)pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
+		e = pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
 	}
 	(void)pthread_setname_np(pthread_self(), name);
+	return e;
 }
 
 static void *rx_main(void *arg)
 {
 	struct rs_daemon *d = arg;
-	pin(d->cfg.nrx ? d->cfg.rx_cpu[0] : -1,
+	(void)pin(d->cfg.nrx ? d->cfg.rx_cpu[0] : -1,
 	    d->cfg.cores_mode == RS_CFG_CORES_INLINE ? "rs-inline" : "rs-rx");
 	while (!atomic_load_explicit(&d->stop_rx, memory_order_relaxed)) {
 		rs_rx_poll(d->rx);
@@ -272,7 +275,7 @@ static void *rx_main(void *arg)
 static void *handler_main(void *arg)
 {
 	struct rs_daemon *d = arg;
-	pin(d->cfg.nhandlers ? d->cfg.handler_cpu[0] : -1, "rs-handler");
+	(void)pin(d->cfg.nhandlers ? d->cfg.handler_cpu[0] : -1, "rs-handler");
 	uint64_t loops = 0, busy = 0, t_sync = 0, ms = rs_lat_ticks(&d->clock, 1000000);
 	for (;;) {
 		uint32_t n = rs_pipe_handler_poll(d->handler, &d->ring_cons);
@@ -523,15 +526,9 @@ int rs_daemon_create(struct rs_daemon **out, const struct rs_config *cfg,
 	 * threads pinned themselves; the ctl and HTTP threads started later
 	 * inherit it. Left on every core, it and they would wake on the
 	 * dataplane core and preempt the poller. */
-	if (cfg->control_cpu >= 0) {
-		cpu_set_t cs;
-		CPU_ZERO(&cs);
-		CPU_SET(cfg->control_cpu, &cs);
-		int e = pthread_setaffinity_np(pthread_self(), sizeof(cs), &cs);
-		if (e)
-			logf_(d, 1, "WARN control thread not pinned to CPU %d: %s", cfg->control_cpu,
-			      strerror(e));
-	}
+	int e = pin(cfg->control_cpu, "ringsided");
+	if (e)
+		logf_(d, 1, "WARN control thread not pinned to CPU %d: %s", cfg->control_cpu, strerror(e));
 	logf_(d, 2, "instance '%s' generation %u up: %u feed(s), %s mode, %s, TSC %" PRIu64 " ticks/us",
 	      cfg->instance, d->in->generation, cfg->nfeeds,
 	      cfg->cores_mode == RS_CFG_CORES_INLINE ? "inline" : "pipeline",

@@ -63,6 +63,12 @@ shield_off() {
 	rmdir "$shield" 2>/dev/null || echo "bench-e2e: cpuset $shield still holds tasks" >&2
 	shield=""
 }
+# a shield left by a run killed with -9: its tasks back to the root cpuset
+for old in "$cs"/rsbe*/; do
+	[[ -d $old ]] || continue
+	for t in $(cat "$old/tasks" 2>/dev/null); do echo "$t" >"$cs/tasks" 2>/dev/null; done
+	rmdir "$old" 2>/dev/null && echo "bench-e2e: removed a stale cpuset $old" >&2
+done
 cleanup() {
 	shield_off
 	[[ -n ${dpid:-} ]] && kill -9 "$dpid" 2>/dev/null
